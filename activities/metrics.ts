@@ -1,0 +1,61 @@
+/**
+ * Application metrics, incremented by activities (they run in worker processes) and served by each
+ * worker's `/metrics` endpoint. Workflows cannot touch these: they are deterministic and replayed.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'trader_process_' });
+
+export const metrics = {
+  cycles: new Counter({
+    name: 'trader_cycles_total',
+    help: 'Trading cycles recorded, by portfolio and status',
+    labelNames: ['portfolio', 'status'] as const,
+    registers: [registry],
+  }),
+  cycleDuration: new Histogram({
+    name: 'trader_cycle_duration_seconds',
+    help: 'Wall time of a trading cycle from first activity to record',
+    labelNames: ['portfolio'] as const,
+    buckets: [0.5, 1, 2, 5, 10, 30, 60, 120, 300],
+    registers: [registry],
+  }),
+  orders: new Counter({
+    name: 'trader_orders_total',
+    help: 'Orders handled by the execution activity, by mode, side and status',
+    labelNames: ['mode', 'side', 'status'] as const,
+    registers: [registry],
+  }),
+  fills: new Counter({
+    name: 'trader_fills_total',
+    help: 'Fills received, by mode and side',
+    labelNames: ['mode', 'side'] as const,
+    registers: [registry],
+  }),
+  activityFailures: new Counter({
+    name: 'trader_activity_failures_total',
+    help: 'Activity attempts that threw, by activity type and failure type',
+    labelNames: ['activity', 'type'] as const,
+    registers: [registry],
+  }),
+  llmLatency: new Histogram({
+    name: 'trader_llm_latency_seconds',
+    help: 'Latency of LLM trade validation calls, fallbacks included',
+    labelNames: ['model', 'outcome'] as const,
+    buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 60],
+    registers: [registry],
+  }),
+  llmFallbacks: new Counter({
+    name: 'trader_llm_fallbacks_total',
+    help: 'LLM verdicts replaced by the fallback policy, by reason',
+    labelNames: ['model', 'reason'] as const,
+    registers: [registry],
+  }),
+  equity: new Gauge({
+    name: 'trader_equity',
+    help: 'Portfolio equity marked at the last recorded cycle, in quote currency',
+    labelNames: ['portfolio', 'mode'] as const,
+    registers: [registry],
+  }),
+};

@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// Runs the TypeScript CLI through tsx so `npx tradectl` works straight after `npm ci`, with no build step.
+require('tsx/cjs');
+require('../client/cli.ts')
+  .main(process.argv)
+  .then((code) => process.exit(code));

@@ -1,0 +1,196 @@
+/**
+ * tradectl: operate portfolios from the shell. Every command maps onto a Temporal operation (see README for
+ * the `temporal` CLI equivalents) or a read of the database.
+ */
+import { msToNumber } from '@temporalio/common/lib/time';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../activities/execution/liveBroker';
+import { checkConfig, defaultConfig, type ConfigPatch, type PortfolioConfig } from '../domain/config';
+import { portfolioWorkflowId } from '../domain/queues';
+import { chooseMarket } from './marketChoice';
+import { formatCycles, formatOrders, formatStatus, formatTrace } from './format';
+import { connectClient, portfolioHandle, portfolioOps, startPortfolio } from './tradingClient';
+
+function duration(value: string): number {
+  try {
+    const ms = /^\d+$/.test(value) ? Number(value) : msToNumber(value as Parameters<typeof msToNumber>[0]);
+    if (!Number.isFinite(ms) || ms <= 0) throw new Error();
+    return ms;
+  } catch {
+    throw new InvalidArgumentError(`'${value}' is not a duration (try 30s, 5m, 1h or milliseconds)`);
+  }
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a positive whole number`);
+  return n;
+}
+
+function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`'${value}' is not a positive number`);
+  return n;
+}
+
+function symbolList(value: string): string[] {
+  return value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
+}
+
+/** `key=value` pairs into a setConfig patch: dotted keys reach nested sections, values are JSON or strings. */
+export function parseAssignments(pairs: string[]): ConfigPatch {
+  const patch: Record<string, unknown> = {};
+  for (const pair of pairs) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new InvalidArgumentError(`'${pair}' is not key=value (e.g. risk.maxAssetWeight=0.1)`);
+    const keys = pair.slice(0, eq).split('.');
+    const raw = pair.slice(eq + 1);
+    let value: unknown = raw;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      /* plain strings such as a model name stay strings */
+    }
+    let target = patch;
+    for (const k of keys.slice(0, -1)) target = (target[k] ??= {}) as Record<string, unknown>;
+    target[keys[keys.length - 1]] = value;
+  }
+  return patch as ConfigPatch;
+}
+
+const portfolioOption = () => new Option('-p, --portfolio <id>', 'portfolio id').default('default');
+
+export function buildCli(out: (line: string) => void = console.log, err: (line: string) => void = console.error): Command {
+  const program = new Command('tradectl')
+    .description('Operate Temporal-orchestrated trading portfolios')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('start')
+    .description('start a portfolio, attach to it if it runs, or resume it from its last state if it was stopped')
+    .addOption(portfolioOption())
+    .option('-s, --symbols <list>', 'comma-separated symbols, e.g. BTC/USDT,ETH/USDT', symbolList)
+    .option('-i, --interval <duration>', 'time between cycles, e.g. 1m', duration)
+    .option('-m, --market <source>', 'live:<exchange>, replay:<dir> or sim[:<seed>]')
+    .option('-t, --timeframe <tf>', 'candle timeframe, e.g. 1h')
+    .option('--cash <amount>', 'starting cash for a new portfolio', positiveNumber)
+    .option('--cooldown <duration>', 'no re-entry on a symbol for this long after a trade', duration)
+    .option('--live', `trade REAL MONEY (also needs ${LIVE_OPT_IN_ENV}=${LIVE_OPT_IN_VALUE})`)
+    .action(async (opts) => {
+      if (opts.live && process.env[LIVE_OPT_IN_ENV] !== LIVE_OPT_IN_VALUE) {
+        throw new Error(`--live needs ${LIVE_OPT_IN_ENV}=${LIVE_OPT_IN_VALUE} in the environment: live mode trades real money`);
+      }
+      const base = defaultConfig({ mode: opts.live ? 'live' : 'paper', portfolioId: opts.portfolio });
+      const candidate: PortfolioConfig = {
+        ...base,
+        ...(opts.symbols && { symbols: opts.symbols }),
+        ...(opts.interval && { intervalMs: opts.interval }),
+        ...(opts.market && { market: opts.market }),
+        ...(opts.timeframe && { timeframe: opts.timeframe }),
+        ...(opts.cash && { initialCash: opts.cash }),
+        ...(opts.cooldown !== undefined && { cooldownMs: opts.cooldown }),
+      };
+      const checked = checkConfig(candidate);
+      if (!checked.ok) throw new Error(`invalid configuration: ${checked.reason}`);
+      if (opts.live) {
+        err('*'.repeat(78));
+        err(`** LIVE MODE: portfolio '${opts.portfolio}' will place REAL orders on ${checked.config.market} with REAL money.`);
+        err('** Keys are read by the execution worker from its environment; nothing secret goes through Temporal.');
+        err('*'.repeat(78));
+      }
+      const config = await chooseMarket(checked.config, err);
+      const client = await connectClient();
+      const outcome = await startPortfolio(client, config);
+      out(`${outcome.kind}: ${outcome.workflowId} (${outcome.config.mode}, ${outcome.config.market}, ${outcome.config.symbols.join(' ')})`);
+    });
+
+  for (const name of ['pause', 'resume', 'stop'] as const) {
+    program
+      .command(name)
+      .description(`${name} the portfolio (a workflow signal)`)
+      .addOption(portfolioOption())
+      .option('-r, --reason <text>', 'why, shown in status')
+      .action(async (opts) => {
+        const handle = portfolioHandle(await connectClient(), opts.portfolio);
+        if (name === 'resume') await portfolioOps.resume(handle);
+        else await portfolioOps[name](handle, opts.reason);
+        out(`${name} sent to ${portfolioWorkflowId(opts.portfolio)}`);
+      });
+  }
+
+  program
+    .command('status')
+    .description('mode, state, cash, positions, cooldowns and the last cycle (a workflow query)')
+    .addOption(portfolioOption())
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const status = await portfolioOps.status(portfolioHandle(await connectClient(), opts.portfolio));
+      out(opts.json ? JSON.stringify(status, null, 2) : formatStatus(status));
+    });
+
+  program
+    .command('set')
+    .description('change configuration through the validated setConfig update, e.g. set risk.maxAssetWeight=0.1 intervalMs=30000')
+    .addOption(portfolioOption())
+    .argument('<assignments...>', 'key=value pairs')
+    .action(async (assignments: string[], opts) => {
+      const patch = parseAssignments(assignments);
+      const config = await portfolioOps.setConfig(portfolioHandle(await connectClient(), opts.portfolio), patch);
+      out(JSON.stringify(config, null, 2));
+    });
+
+  const readCommand = (name: string, description: string, run: (portfolioId: string, limit: number, json: boolean) => Promise<string>) =>
+    program
+      .command(name)
+      .description(description)
+      .addOption(portfolioOption())
+      .option('-n, --limit <n>', 'how many rows', positiveInt, 10)
+      .option('--json', 'print JSON')
+      .action(async (opts) => out(await run(opts.portfolio, opts.limit, Boolean(opts.json))));
+
+  readCommand('cycles', 'recent cycles from the database', async (id, limit, json) => {
+    const { recentCycles } = await import('../activities/persistence/queries');
+    const rows = await recentCycles(id, limit);
+    return json ? JSON.stringify(rows, null, 2) : formatCycles(rows);
+  });
+  readCommand('orders', 'recent orders and their fills from the database', async (id, limit, json) => {
+    const { recentOrders } = await import('../activities/persistence/queries');
+    const rows = await recentOrders(id, limit);
+    return json ? JSON.stringify(rows, null, 2) : formatOrders(rows);
+  });
+
+  program
+    .command('trace')
+    .description('explain an order: its fills, the risk decision, the LLM verdict, the signal and the cycle')
+    .argument('<clientOrderId>')
+    .option('--json', 'print JSON')
+    .action(async (id: string, opts) => {
+      const { traceOrder } = await import('../activities/persistence/queries');
+      const trace = await traceOrder(id);
+      if (!trace) throw new Error(`no order with client order id '${id}'`);
+      out(opts.json ? JSON.stringify(trace, null, 2) : formatTrace(trace));
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildCli();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    const error = e as { code?: string; exitCode?: number; message?: string };
+    if (error.code?.startsWith('commander.')) return error.exitCode ?? 2; // commander printed the problem already
+    console.error(`tradectl: ${error.message ?? String(e)}`);
+    return 1;
+  } finally {
+    const { closeDatabases } = await import('../prisma/database');
+    await closeDatabases();
+  }
+}
+
+if (require.main === module) {
+  main(process.argv).then((code) => process.exit(code));
+}

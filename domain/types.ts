@@ -1,0 +1,188 @@
+/**
+ * The data that crosses activity and workflow boundaries. Everything here is plain JSON:
+ * it is written into Temporal history, so it must never carry credentials.
+ */
+
+/** One OHLCV candle in ccxt's unified shape: [timestamp ms UTC (open time), open, high, low, close, volume]. */
+export type Candle = [number, number, number, number, number, number];
+
+export type Mode = 'paper' | 'live';
+export type Side = 'buy' | 'sell';
+
+/**
+ * Where candles come from. `live:<exchange>` uses ccxt's public API; `replay:<dir>` walks CSV files
+ * cycle by cycle; `sim:<seed>` is the project's seeded synthetic market.
+ */
+export type MarketSourceSpec = string;
+
+/**
+ * Durable position of a market source, held by the portfolio workflow: replay and sim advance one candle
+ * per cycle; live ignores it. Time-based rather than an index because symbols' histories start at different times.
+ */
+export interface MarketCursor {
+  /** Open time (ms UTC) of the newest candle the last cycle saw; null before the first cycle. */
+  time: number | null;
+}
+
+export interface MarketSnapshot {
+  symbol: string;
+  timeframe: string;
+  /** Oldest first; the newest candle is closed (an unfinished live candle is dropped). */
+  candles: Candle[];
+  /** Which market the candles came from, copied into every record. */
+  source: MarketSourceSpec;
+}
+
+export interface MarketDataResult {
+  snapshots: MarketSnapshot[];
+  /** Cursor to hand to the next cycle. */
+  nextCursor: MarketCursor;
+  /** True when a replay has no newer candle left: the portfolio stops cleanly. */
+  exhausted: boolean;
+}
+
+/** Features for the newest candle of one symbol, in the model manifest's order. */
+export interface FeatureVector {
+  symbol: string;
+  /** Open time of the candle the features describe (ms UTC). */
+  asOf: number;
+  close: number;
+  names: string[];
+  values: number[];
+}
+
+export type Direction = 'up' | 'down' | 'flat';
+
+export interface Signal {
+  symbol: string;
+  asOf: number;
+  direction: Direction;
+  /** Probability the model gives its chosen direction, 0..1. */
+  confidence: number;
+  probabilities: Record<Direction, number>;
+  modelVersion: string;
+}
+
+/** A trade the signal suggests before the LLM and risk have their say. */
+export interface TradeProposal {
+  symbol: string;
+  side: Side;
+  price: number;
+  signal: Signal;
+}
+
+export interface LlmVerdict {
+  symbol: string;
+  approve: boolean;
+  confidence: number;
+  reason: string;
+  model: string;
+  /** True when the verdict comes from the fallback policy, not from the model. */
+  fallback: boolean;
+  /** Why the fallback applied (unreachable, timeout, unparseable answer, ...). */
+  fallbackReason?: string;
+  /** Multiplier the fallback policy applies to the size (1 for a model verdict). */
+  sizeMultiplier: number;
+  latencyMs: number;
+}
+
+export interface RuleFired {
+  rule: string;
+  /** `block` stops the trade, `resize` shrinks it, `info` only explains. */
+  effect: 'block' | 'resize' | 'info';
+  detail: string;
+}
+
+export interface RiskDecision {
+  symbol: string;
+  side: Side;
+  approved: boolean;
+  quantity: number;
+  price: number;
+  notional: number;
+  rules: RuleFired[];
+}
+
+export interface Position {
+  symbol: string;
+  quantity: number;
+  /** Average entry price including fees, for realised PnL. */
+  avgPrice: number;
+}
+
+export interface Fill {
+  price: number;
+  quantity: number;
+  fee: number;
+  /** Fill time, ms UTC. */
+  timestamp: number;
+}
+
+export type OrderStatus = 'filled' | 'partially_filled' | 'open' | 'rejected' | 'cancelled';
+
+export interface OrderRequest {
+  /** Deterministic id derived from the cycle workflow id and the intent: the idempotency key. */
+  clientOrderId: string;
+  portfolioId: string;
+  cycleId: string;
+  symbol: string;
+  side: Side;
+  type: 'market';
+  quantity: number;
+  /** Price the decision was sized at; the broker fills at the next price, not this one. */
+  referencePrice: number;
+}
+
+export interface OrderResult {
+  clientOrderId: string;
+  symbol: string;
+  side: Side;
+  status: OrderStatus;
+  requestedQuantity: number;
+  filledQuantity: number;
+  avgPrice: number;
+  fee: number;
+  fills: Fill[];
+  rejectReason?: string;
+  /** True when a retry found the order already placed and returned it instead of placing again. */
+  deduplicated: boolean;
+}
+
+/** The durable ledger the portfolio workflow owns. */
+export interface PortfolioBook {
+  cash: number;
+  positions: Record<string, Position>;
+  /** Realised PnL since the start of the current UTC day. */
+  realizedPnlToday: number;
+  /** Equity at the start of the current UTC day, the base for the daily loss limit. */
+  dayStartEquity: number;
+  /** UTC day (YYYY-MM-DD) the daily figures belong to. */
+  day: string;
+}
+
+export type CycleStatus = 'completed' | 'failed';
+
+/** Everything one trading cycle saw and decided, persisted as linked rows by the record activity. */
+export interface CycleRecord {
+  /** The cycle workflow id: unique, and the key every row of the cycle hangs from. */
+  cycleId: string;
+  portfolioId: string;
+  cycleNo: number;
+  mode: Mode;
+  market: MarketSourceSpec;
+  status: CycleStatus;
+  /** For a failed cycle: the failure type and message, so a failure is recorded, never lost. */
+  error?: string;
+  startedAt: number;
+  finishedAt: number;
+  features: FeatureVector[];
+  signals: Signal[];
+  verdicts: LlmVerdict[];
+  decisions: RiskDecision[];
+  /** Orders as the broker returned them; rows and fills are already saved by the execution activity. */
+  orders: OrderResult[];
+  /** The ledger after the cycle's fills, and the prices it was marked at. */
+  book: PortfolioBook;
+  prices: Record<string, number>;
+  equity: number;
+}

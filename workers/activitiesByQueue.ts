@@ -1,0 +1,30 @@
+/** Which activities each task queue serves. A worker registers only its queues' activities. */
+import * as execution from '../activities/execution';
+import * as features from '../activities/features';
+import * as inference from '../activities/inference';
+import * as llm from '../activities/llm';
+import * as market from '../activities/market';
+import * as record from '../activities/persistence/recordCycle';
+import * as risk from '../activities/risk';
+import type { QueueKey } from '../domain/queues';
+
+export const ACTIVITIES_BY_QUEUE: Record<Exclude<QueueKey, 'workflows'>, object> = {
+  marketData: { fetchMarketData: market.fetchMarketData, fetchNextPrice: market.fetchNextPrice },
+  inference: { computeFeatures: features.computeFeatures, inferSignals: inference.inferSignals, assessTradeRisk: risk.assessTradeRisk },
+  llm: { validateTrades: llm.validateTrades },
+  execution: { placeOrder: execution.placeOrder },
+  persistence: { recordCycle: record.recordCycle },
+};
+
+/**
+ * Concurrency per queue: the LLM is slow and local, so few at once; execution is one writer per account
+ * so two orders of one portfolio never race on its balance.
+ */
+export const CONCURRENCY: Record<QueueKey, number> = {
+  workflows: 50,
+  marketData: 8,
+  inference: 2,
+  llm: 2,
+  execution: 1,
+  persistence: 4,
+};

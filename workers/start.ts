@@ -1,0 +1,84 @@
+/**
+ * `npm start`: everything on one machine with embedded defaults. Uses the Temporal server at TEMPORAL_ADDRESS
+ * if one answers, else starts the dev server (SQLite history under data/, Web UI on :8233); migrates the
+ * database; serves every task queue; starts or resumes the default paper portfolio. Ctrl-C stops cleanly and
+ * the next `npm start` resumes the same portfolio from Temporal's durable state.
+ */
+import path from 'node:path';
+import { chooseMarket } from '../client/marketChoice';
+import { connectClient, ensureSearchAttributes, startPortfolio, temporalAddress, temporalNamespace } from '../client/tradingClient';
+import { checkConfig, defaultConfig } from '../domain/config';
+import { ALL_QUEUE_KEYS } from '../domain/queues';
+import { migrateDatabase } from '../prisma/database';
+import { envPort, installRuntime } from './runtime';
+import { isListening, PROJECT_ROOT, startDevServer, type DevServer } from './temporalServer';
+import { runWorkers } from './worker';
+
+/** The default portfolio, adjustable by environment so `npm start` stays a single command. */
+function defaultPortfolio() {
+  const env = process.env;
+  const candidate = defaultConfig({
+    portfolioId: env.PORTFOLIO_ID ?? 'default',
+    ...(env.MARKET && { market: env.MARKET }),
+    ...(env.SYMBOLS && { symbols: env.SYMBOLS.split(',').map((s) => s.trim()) }),
+    ...(env.TIMEFRAME && { timeframe: env.TIMEFRAME as never }),
+    ...(env.INTERVAL_MS && { intervalMs: Number(env.INTERVAL_MS) }),
+  });
+  const checked = checkConfig(candidate);
+  if (!checked.ok) throw new Error(`invalid default portfolio from the environment: ${checked.reason}`);
+  return checked.config;
+}
+
+async function main(): Promise<void> {
+  const address = temporalAddress();
+  const metricsPort = envPort('METRICS_PORT', 9464);
+  installRuntime(envPort('TEMPORAL_METRICS_PORT', 9465));
+
+  let devServer: DevServer | undefined;
+  let uiUrl = process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';
+  if (await isListening(address)) {
+    console.log(`Using the Temporal server already at ${address}`);
+  } else {
+    const dataDir = path.join(PROJECT_ROOT, 'data');
+    console.log(`Starting the Temporal dev server on ${address} (history in data/temporal.db)...`);
+    devServer = await startDevServer({
+      address, uiPort: envPort('TEMPORAL_UI_PORT', 8233), dbFile: path.join(dataDir, 'temporal.db'), logFile: path.join(dataDir, 'temporal.log'),
+    });
+    uiUrl = devServer.uiUrl;
+  }
+
+  await migrateDatabase();
+  const running = await runWorkers({ address, namespace: temporalNamespace(), queues: ALL_QUEUE_KEYS, metricsPort });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping workers (a cycle in flight resumes on the next start)...`);
+    await running.shutdown();
+    await devServer?.stop();
+    console.log('Stopped. `npm start` resumes the same portfolio.');
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  const client = await connectClient(address);
+  await ensureSearchAttributes(client);
+  const config = await chooseMarket(defaultPortfolio(), (line) => console.warn(line));
+  const outcome = await startPortfolio(client, config);
+
+  console.log('');
+  console.log(`Portfolio ${outcome.workflowId}: ${outcome.kind} (${outcome.config.mode.toUpperCase()}, ${outcome.config.market})`);
+  console.log(`  Temporal Web UI   ${uiUrl}/namespaces/${temporalNamespace()}/workflows`);
+  console.log(`  App metrics       ${running.metricsUrl}   (health: ${running.metricsUrl.replace('/metrics', '/health')})`);
+  console.log(`  Temporal metrics  http://127.0.0.1:${envPort('TEMPORAL_METRICS_PORT', 9465)}/metrics`);
+  console.log(`  CLI               npx tradectl status | cycles | orders | pause | resume | stop`);
+  console.log('Ctrl-C to stop.');
+  await running.done;
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

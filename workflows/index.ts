@@ -1,0 +1,3 @@
+/** The workflow bundle's entry point: only deterministic code is reachable from here. */
+export { portfolioWorkflow } from './portfolio';
+export { tradingCycleWorkflow } from './tradingCycle';
