@@ -1,0 +1,34 @@
+# App image: every worker, the migrate one-shot and tradectl run from it (docker-compose.temporal.yml).
+# TypeScript runs through tsx, so there is no build step: the image is sources + production node_modules.
+FROM node:20-bookworm-slim
+
+# openssl: Prisma's tooling probes libssl on Debian slim; ca-certificates: TLS for tools outside Node.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openssl ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+ENV NODE_ENV=production \
+    NPM_CONFIG_UPDATE_NOTIFIER=false
+
+# Dependencies first, so source edits do not reinstall them. .npmrc must be present for `npm ci`:
+# onnxruntime-node-install=skip keeps onnxruntime-node from downloading GPU binaries at install
+# (the CPU build ships inside the npm package). Scripts wait for the sources: the project's
+# postinstall needs scripts/ and prisma/.
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+
+COPY . .
+# Now the install scripts `npm ci` skipped: the dependencies' (npm rebuild), then the project's
+# postinstall (Temporal CLI, optional here since TEMPORAL_ADDRESS names a server; Prisma client
+# generation into prisma/generated, which .dockerignore keeps out of the context).
+RUN npm rebuild && npm run postinstall && npm cache clean --force
+
+# data/ is where the app writes local files; owned by the unprivileged user the processes run as.
+RUN mkdir -p /app/data && chown -R node:node /app/data
+USER node
+
+# 9464: /metrics and /health (METRICS_PORT); 9465: Temporal runtime metrics (TEMPORAL_METRICS_PORT).
+EXPOSE 9464 9465
+# Without arguments the worker serves every queue; compose passes `-- --queues <key>` per service.
+CMD ["npm", "run", "worker"]
