@@ -3,7 +3,7 @@
  * orders, record. It never throws once it has started: a failure is recorded with everything gathered so far,
  * and the orders that were placed are returned so the portfolio's book always matches what was filled.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
 import type * as executionActivities from '../activities/execution';
 import type * as featureActivities from '../activities/features';
 import type * as inferenceActivities from '../activities/inference';
@@ -27,7 +27,7 @@ const NON_RETRYABLE = [
   'FeatureMismatch', 'InvalidFeatures', 'InvalidLlmInput', 'InvalidConfig', 'InsufficientFunds', 'InvalidOrder',
   'AuthenticationFailed', 'ExchangeRejected', 'LiveTradingDisabled', 'MissingCredentials',
 ];
-const retry = (maximumAttempts: number) => ({
+const retry = (maximumAttempts: number): RetryPolicy => ({
   initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts, nonRetryableErrorTypes: NON_RETRYABLE,
 });
 

@@ -5,9 +5,10 @@
  * Exactly-once: before creating, the order is looked up on the exchange by its deterministic client order
  * id, so a retry after a lost response returns the order that was placed instead of placing another.
  */
-import ccxt, { type Exchange, type Order } from 'ccxt';
+import type { Exchange, Order } from 'ccxt';
 import { ApplicationFailure } from '@temporalio/common';
 import type { OrderRequest, OrderResult, OrderStatus } from '../../domain/types';
+import { loadCcxt } from '../market/loadCcxt';
 
 export const LIVE_OPT_IN_ENV = 'TRADER_LIVE_TRADING';
 export const LIVE_OPT_IN_VALUE = 'i-accept-real-money-risk';
@@ -28,10 +29,11 @@ export function redact(text: string): string {
 }
 
 export function liveExchange(exchangeId: string): Exchange {
+  const ccxt = loadCcxt();
   const cached = exchanges.get(exchangeId);
   if (cached) return cached;
   const ctor = (ccxt as unknown as Record<string, new (cfg: object) => Exchange>)[exchangeId];
-  if (!ctor || !ccxt.exchanges.includes(exchangeId)) throw ApplicationFailure.nonRetryable(`unknown exchange '${exchangeId}'`, 'InvalidMarketSource');
+  if (!ctor || !(ccxt.exchanges as unknown as string[]).includes(exchangeId)) throw ApplicationFailure.nonRetryable(`unknown exchange '${exchangeId}'`, 'InvalidMarketSource');
   if (!process.env.EXCHANGE_API_KEY || !process.env.EXCHANGE_SECRET) {
     throw ApplicationFailure.nonRetryable('live trading needs EXCHANGE_API_KEY and EXCHANGE_SECRET in the execution worker environment', 'MissingCredentials');
   }
@@ -84,6 +86,7 @@ async function findByClientId(exchange: Exchange, req: OrderRequest): Promise<Or
 
 /** Maps ccxt's error hierarchy: network trouble retries, everything the exchange refused is final. */
 export function mapExchangeError(err: unknown): Error {
+  const ccxt = loadCcxt();
   const message = redact(err instanceof Error ? `${err.constructor.name}: ${err.message}` : String(err));
   if (err instanceof ccxt.NetworkError) return ApplicationFailure.retryable(message, 'ExchangeUnavailable');
   if (err instanceof ccxt.InsufficientFunds) return ApplicationFailure.nonRetryable(message, 'InsufficientFunds');
@@ -116,7 +119,7 @@ export async function placeLiveOrder(exchangeId: string, req: OrderRequest): Pro
       };
     }
     const order = await exchange.createOrder(req.symbol, 'market', req.side, amount, undefined, { clientOrderId: req.clientOrderId });
-    const settled = order.status === 'closed' || !exchange.has.fetchOrder ? order : await exchange.fetchOrder(order.id, req.symbol);
+    const settled = order.status === 'closed' || !exchange.has.fetchOrder ? order : await exchange.fetchOrder(String(order.id), req.symbol);
     return toResult(req, settled, false);
   } catch (err) {
     throw mapExchangeError(err);

@@ -1,0 +1,133 @@
+/**
+ * `live:<exchange>`: public candles and prices through ccxt's unified API (no API keys needed).
+ */
+import type * as ccxt from 'ccxt';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Candle } from '../../domain/types';
+import { loadCcxt } from './loadCcxt';
+
+type ExchangeClass = new (config: Record<string, unknown>) => ccxt.Exchange;
+
+// ccxt's typings describe `exchanges` as a map of classes while at runtime it is the list of ids: accept both.
+function exchangeIds(): readonly string[] {
+  const { exchanges: ids } = loadCcxt();
+  return Array.isArray(ids) ? (ids as unknown as string[]) : Object.keys(ids);
+}
+
+// One instance per exchange and process: it holds the loaded markets and the rate limiter's state.
+const exchanges = new Map<string, ccxt.Exchange>();
+
+function exchangeClass(exchangeId: string): ExchangeClass {
+  if (!exchangeIds().includes(exchangeId)) {
+    throw ApplicationFailure.nonRetryable(
+      `market 'live:${exchangeId}': '${exchangeId}' is not a ccxt exchange id (e.g. binance, kraken, coinbase)`,
+      'InvalidMarketSource',
+    );
+  }
+  return (loadCcxt() as unknown as Record<string, ExchangeClass>)[exchangeId];
+}
+
+export function liveExchange(exchangeId: string): ccxt.Exchange {
+  let exchange = exchanges.get(exchangeId);
+  if (!exchange) {
+    exchange = new (exchangeClass(exchangeId))({ enableRateLimit: true });
+    exchanges.set(exchangeId, exchange);
+  }
+  return exchange;
+}
+
+/** Maps ccxt errors onto Temporal's retry decision: transient ones retry with backoff, the rest fail for good. */
+export function toMarketFailure(err: unknown, context: string): unknown {
+  const ccxt = loadCcxt();
+  if (err instanceof ApplicationFailure || !(err instanceof ccxt.BaseError)) return err;
+  const message = `${context}: ${err.message}`;
+  const fail = (type: string, nonRetryable: boolean) =>
+    ApplicationFailure.create({ message, type, nonRetryable, cause: err });
+  if (err instanceof ccxt.RateLimitExceeded || err instanceof ccxt.DDoSProtection) return fail('MarketRateLimited', false);
+  if (err instanceof ccxt.NetworkError) return fail('MarketUnreachable', false);
+  // Garbled or empty answers are usually a passing exchange hiccup.
+  if (err instanceof ccxt.OperationFailed) return fail('MarketBadResponse', false);
+  if (err instanceof ccxt.BadSymbol) return fail('UnknownSymbol', true);
+  if (err instanceof ccxt.NotSupported) return fail('InvalidMarketSource', true);
+  return fail('ExchangeError', true);
+}
+
+/**
+ * Runs one exchange call and maps its failure. ccxt keeps a failed market load as a rejected promise and hands it
+ * back on every later call, so without the reset one network blip would fail every retry of this worker.
+ */
+async function callExchange<T>(exchange: ccxt.Exchange, context: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (exchange.markets === undefined) (exchange as unknown as { marketsLoading?: unknown }).marketsLoading = undefined;
+    throw toMarketFailure(err, context);
+  }
+}
+
+function assertCapabilities(exchange: ccxt.Exchange, exchangeId: string, timeframe: string): void {
+  if (!exchange.has['fetchOHLCV']) {
+    throw ApplicationFailure.nonRetryable(`market 'live:${exchangeId}': exchange has no public candles (fetchOHLCV)`, 'InvalidMarketSource');
+  }
+  const timeframes = exchange.timeframes as Record<string, unknown> | undefined;
+  if (timeframes && Object.keys(timeframes).length > 0 && !(timeframe in timeframes)) {
+    throw ApplicationFailure.nonRetryable(
+      `market 'live:${exchangeId}' has no ${timeframe} candles; it offers ${Object.keys(timeframes).join(', ')}`,
+      'UnsupportedTimeframe',
+    );
+  }
+}
+
+/** The latest `limit` closed candles, oldest first. */
+export async function fetchLiveCandles(
+  exchangeId: string,
+  symbol: string,
+  timeframe: string,
+  timeframeMs: number,
+  limit: number,
+  now: () => number = Date.now,
+): Promise<Candle[]> {
+  const exchange = liveExchange(exchangeId);
+  assertCapabilities(exchange, exchangeId, timeframe);
+  const raw = await callExchange(exchange, `live:${exchangeId} ${symbol} ${timeframe} candles`, () =>
+    // One extra candle because the newest one is usually still open and gets dropped.
+    exchange.fetchOHLCV(symbol, timeframe, undefined, limit + 1),
+  );
+  const candles = raw.map((c) => c.slice(0, 6) as Candle);
+  const closedUntil = now();
+  while (candles.length > 0 && candles[candles.length - 1][0] + timeframeMs > closedUntil) candles.pop();
+  return candles.slice(-limit);
+}
+
+/** Last traded price: what a market order placed now would roughly get. */
+export async function fetchLivePrice(exchangeId: string, symbol: string): Promise<{ price: number; timestamp: number }> {
+  const exchange = liveExchange(exchangeId);
+  const ticker = await callExchange(exchange, `live:${exchangeId} ${symbol} ticker`, () => exchange.fetchTicker(symbol));
+  const price = ticker.last ?? ticker.close;
+  if (typeof price !== 'number' || !Number.isFinite(price) || price <= 0) {
+    throw ApplicationFailure.retryable(`live:${exchangeId} ${symbol} ticker has no usable last price (${String(price)})`, 'MarketBadResponse');
+  }
+  return { price, timestamp: ticker.timestamp ?? Date.now() };
+}
+
+/** Never throws: a reachability check for start-up and health reports. */
+export async function probeLive(exchangeId: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    // A throwaway instance, so the probe's short timeout does not leak into the shared one.
+    const exchange = new (exchangeClass(exchangeId))({ enableRateLimit: false, timeout: timeoutMs });
+    const call: Promise<unknown> = exchange.has['fetchTime'] ? exchange.fetchTime() : exchange.loadMarkets();
+    call.catch(() => undefined);
+    // ccxt's own timeout covers the HTTP request; the race also covers a stalled DNS lookup or a slow market load.
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      timer.unref();
+    });
+    await Promise.race([call, deadline]);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, reason: `live:${exchangeId} unreachable: ${err instanceof Error ? err.message : String(err)}` };
+  } finally {
+    if (timer) clearTimeout(timer);
+  }
+}
