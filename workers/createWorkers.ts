@@ -28,6 +28,8 @@ export interface WorkerSetOptions {
   queues: QueueKey[];
   /** A pre-built bundle (tests build once); otherwise the worker bundles workflows/ at start. */
   workflowBundle?: { code: string };
+  /** Replaces or wraps activities of a queue, e.g. to drop a response in a fault-injection test. */
+  activityOverrides?: Partial<Record<QueueKey, object>>;
 }
 
 export async function createWorkers(opts: WorkerSetOptions): Promise<Worker[]> {
@@ -45,7 +47,7 @@ export async function createWorkers(opts: WorkerSetOptions): Promise<Worker[]> {
       return Worker.create({
         ...common,
         taskQueue: TASK_QUEUES[queue],
-        activities: ACTIVITIES_BY_QUEUE[queue],
+        activities: { ...ACTIVITIES_BY_QUEUE[queue], ...opts.activityOverrides?.[queue] },
         maxConcurrentActivityTaskExecutions: CONCURRENCY[queue],
         interceptors: { activity: [(ctx: Context) => ({ inbound: new FailureCounter(ctx) })] },
       });
