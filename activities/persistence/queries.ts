@@ -1,0 +1,113 @@
+/**
+ * Read side for the CLI (`tradectl cycles|orders|trace`) and tests. Rows are Prisma rows (Dates for times);
+ * JSON columns are parsed in traces so they print as structures.
+ */
+import type { Direction, RuleFired } from '../../domain/types';
+import { openDatabase, type Db } from '../../prisma/database';
+import type { Cycle, Fill, LlmVerdict, Order, RiskDecision, Signal } from '../../prisma/generated/sqlite/client';
+
+export type CycleRow = Cycle & {
+  /** Orders the cycle placed (orders carry the cycle id; they are not a relation, see schema). */
+  orderCount: number;
+  signalCount: number;
+};
+
+export type OrderRow = Order & { fills: Fill[] };
+
+export interface SignalTrace extends Omit<Signal, 'probabilities' | 'features'> {
+  probabilities: Record<Direction, number>;
+  /** { asOf, close, values: { featureName: value } } as the cycle computed them, or null. */
+  features: { asOf: number; close: number; values: Record<string, number> } | null;
+}
+
+export interface DecisionTrace extends Omit<RiskDecision, 'rules'> {
+  rules: RuleFired[];
+}
+
+export interface OrderTrace {
+  order: OrderRow;
+  /** The risk decision that produced the order (null until the cycle is recorded). */
+  decision: DecisionTrace | null;
+  verdict: LlmVerdict | null;
+  signal: SignalTrace | null;
+  cycle: Cycle | null;
+}
+
+function parseJson<T>(text: string | null, fallback: T): T {
+  if (text == null) return fallback;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The portfolio's latest cycles, newest first, with order and signal counts. */
+export async function recentCycles(portfolioId: string, limit = 20, db: Db = openDatabase()): Promise<CycleRow[]> {
+  const cycles = await db.cycle.findMany({
+    where: { portfolioId },
+    orderBy: [{ startedAt: 'desc' }, { cycleNo: 'desc' }],
+    take: limit,
+    include: { _count: { select: { signals: true } } },
+  });
+  if (cycles.length === 0) return [];
+  const orderCounts = await db.order.groupBy({
+    by: ['cycleId'],
+    where: { cycleId: { in: cycles.map((c) => c.id) } },
+    _count: { _all: true },
+  });
+  const byCycle = new Map(orderCounts.map((o) => [o.cycleId, o._count._all]));
+  return cycles.map(({ _count, ...c }) => ({ ...c, orderCount: byCycle.get(c.id) ?? 0, signalCount: _count.signals }));
+}
+
+/** The portfolio's latest orders, newest first, each with its fills in fill order. */
+export async function recentOrders(portfolioId: string, limit = 20, db: Db = openDatabase()): Promise<OrderRow[]> {
+  return db.order.findMany({
+    where: { portfolioId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    take: limit,
+    include: { fills: { orderBy: { seq: 'asc' } } },
+  });
+}
+
+/**
+ * Explains an order: its fills, the risk decision that produced it (with every rule that fired), the LLM
+ * verdict and the model signal behind that decision, and the cycle. null when no such order exists. When the
+ * cycle is not recorded (yet) the order is returned alone; the signal is then looked up by cycle and symbol.
+ */
+export async function traceOrder(clientOrderId: string, db: Db = openDatabase()): Promise<OrderTrace | null> {
+  const order = await db.order.findUnique({
+    where: { id: clientOrderId },
+    include: {
+      fills: { orderBy: { seq: 'asc' } },
+      decision: { include: { signal: { include: { verdict: true, cycle: true } } } },
+    },
+  });
+  if (!order) return null;
+  const { decision: decisionRow, ...orderRow } = order;
+
+  let signalRow: (Signal & { verdict: LlmVerdict | null; cycle: Cycle }) | null = decisionRow?.signal ?? null;
+  if (!signalRow) {
+    signalRow = await db.signal.findUnique({
+      where: { cycleId_symbol: { cycleId: order.cycleId, symbol: order.symbol } },
+      include: { verdict: true, cycle: true },
+    });
+  }
+  const cycle = signalRow?.cycle ?? (await db.cycle.findUnique({ where: { id: order.cycleId } }));
+
+  let decision: DecisionTrace | null = null;
+  if (decisionRow) {
+    const { signal: _signal, rules, ...rest } = decisionRow;
+    decision = { ...rest, rules: parseJson<RuleFired[]>(rules, []) };
+  }
+  let signal: SignalTrace | null = null;
+  if (signalRow) {
+    const { verdict: _verdict, cycle: _cycle, probabilities, features, ...rest } = signalRow;
+    signal = {
+      ...rest,
+      probabilities: parseJson<Record<Direction, number>>(probabilities, { up: NaN, down: NaN, flat: NaN }),
+      features: parseJson<SignalTrace['features']>(features, null),
+    };
+  }
+  return { order: orderRow, decision, verdict: signalRow?.verdict ?? null, signal, cycle };
+}
