@@ -20,6 +20,7 @@ import { spawnSync, SpawnSyncReturns } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { load as loadYaml } from 'js-yaml';
 import { ALL_QUEUE_KEYS, QueueKey, TASK_QUEUES } from '../../domain/queues';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -96,26 +97,9 @@ function composeConfig(extraFiles: string[] = []): ComposeConfig {
   return parseYaml(result.stdout) as ComposeConfig;
 }
 
-/**
- * YAML parser: js-yaml if it resolves (today only as a transitive dependency of jest's istanbul
- * plugin), otherwise the PyYAML that docker-compose v1 itself runs on.
- */
+/** js-yaml 4's `load` is safe by default (no custom types). */
 function parseYaml(text: string): unknown {
-  let jsYaml: { safeLoad?: (s: string) => unknown; load: (s: string) => unknown } | undefined;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    jsYaml = require('js-yaml');
-  } catch {
-    jsYaml = undefined;
-  }
-  if (jsYaml) return jsYaml.safeLoad ? jsYaml.safeLoad(text) : jsYaml.load(text); // v3 : v4 (load is safe)
-  const py = spawnSync(
-    'python3',
-    ['-c', 'import sys, json, yaml; json.dump(yaml.safe_load(sys.stdin), sys.stdout)'],
-    { input: text, encoding: 'utf8' },
-  );
-  if (py.status !== 0) throw new Error(`no YAML parser: js-yaml is not installed and python3-yaml failed: ${py.stderr}`);
-  return JSON.parse(py.stdout);
+  return loadYaml(text);
 }
 
 function envOf(service: Service): Env {
