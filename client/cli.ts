@@ -5,6 +5,8 @@
 import { msToNumber } from '@temporalio/common/lib/time';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../activities/execution/liveBroker';
+import { recentCycles, recentOrders, traceOrder } from '../activities/persistence/queries';
+import { closeDatabases } from '../prisma/database';
 import { checkConfig, defaultConfig, type ConfigPatch, type PortfolioConfig } from '../domain/config';
 import { portfolioWorkflowId } from '../domain/queues';
 import { chooseMarket } from './marketChoice';
@@ -99,9 +101,9 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
         err('** Keys are read by the execution worker from its environment; nothing secret goes through Temporal.');
         err('*'.repeat(78));
       }
-      const config = await chooseMarket(checked.config, err);
       const client = await connectClient();
-      const outcome = await startPortfolio(client, config);
+      const outcome = await startPortfolio(client, checked.config, (config) => chooseMarket(config, err));
+      if (outcome.kind !== 'started') err(`portfolio exists: kept its configuration; change it with \`tradectl set\``);
       out(`${outcome.kind}: ${outcome.workflowId} (${outcome.config.mode}, ${outcome.config.market}, ${outcome.config.symbols.join(' ')})`);
     });
 
@@ -150,12 +152,10 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
       .action(async (opts) => out(await run(opts.portfolio, opts.limit, Boolean(opts.json))));
 
   readCommand('cycles', 'recent cycles from the database', async (id, limit, json) => {
-    const { recentCycles } = await import('../activities/persistence/queries');
     const rows = await recentCycles(id, limit);
     return json ? JSON.stringify(rows, null, 2) : formatCycles(rows);
   });
   readCommand('orders', 'recent orders and their fills from the database', async (id, limit, json) => {
-    const { recentOrders } = await import('../activities/persistence/queries');
     const rows = await recentOrders(id, limit);
     return json ? JSON.stringify(rows, null, 2) : formatOrders(rows);
   });
@@ -166,7 +166,6 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
     .argument('<clientOrderId>')
     .option('--json', 'print JSON')
     .action(async (id: string, opts) => {
-      const { traceOrder } = await import('../activities/persistence/queries');
       const trace = await traceOrder(id);
       if (!trace) throw new Error(`no order with client order id '${id}'`);
       out(opts.json ? JSON.stringify(trace, null, 2) : formatTrace(trace));
@@ -186,7 +185,6 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`tradectl: ${error.message ?? String(e)}`);
     return 1;
   } finally {
-    const { closeDatabases } = await import('../prisma/database');
     await closeDatabases();
   }
 }

@@ -46,7 +46,12 @@ export type StartOutcome = { kind: 'started' | 'already-running' | 'resumed'; wo
  * the state its last run returned, so cash and positions carry over. One that failed or was terminated is
  * not restarted silently: its book would be lost, so an operator must decide.
  */
-export async function startPortfolio(client: Client, requested: PortfolioConfig): Promise<StartOutcome> {
+export async function startPortfolio(
+  client: Client,
+  requested: PortfolioConfig,
+  /** Runs only when a brand-new portfolio is created, e.g. to pick its market; an existing one keeps its config. */
+  prepareNew: (config: PortfolioConfig) => Promise<PortfolioConfig> = async (c) => c,
+): Promise<StartOutcome> {
   const checked = checkConfig(requested);
   if (!checked.ok) throw new Error(`invalid configuration: ${checked.reason}`);
   const workflowId = portfolioWorkflowId(requested.portfolioId);
@@ -66,7 +71,7 @@ export async function startPortfolio(client: Client, requested: PortfolioConfig)
   } catch (err) {
     if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
-  const config = prior?.config ?? checked.config;
+  const config = prior?.config ?? (await prepareNew(checked.config));
   await ensureSearchAttributes(client);
   await client.workflow.start('portfolioWorkflow', {
     workflowId,

@@ -119,13 +119,15 @@ export function assessRisk(proposals: TradeProposal[], verdicts: LlmVerdict[], c
       decisions[i] = refusal(p.symbol, p.side, p.price, [{ rule: 'llm-verdict', effect: 'block', detail: `rejected by ${verdictNote}: ${verdict.reason}` }]);
       continue;
     }
-    rules.push({ rule: 'llm-verdict', effect: verdict.sizeMultiplier < 1 ? 'resize' : 'info', detail: `approved by ${verdictNote}; size x${verdict.sizeMultiplier}` });
+    const resized = p.side === 'buy' && verdict.sizeMultiplier < 1;
+    rules.push({ rule: 'llm-verdict', effect: resized ? 'resize' : 'info', detail: `approved by ${verdictNote}${resized ? `; size x${verdict.sizeMultiplier}` : ''}` });
 
     let quantity: number;
     if (p.side === 'sell') {
-      const held = ctx.book.positions[p.symbol]?.quantity ?? 0;
-      quantity = held * verdict.sizeMultiplier;
-      rules.push({ rule: 'exit-signal', effect: 'info', detail: `sell ${quantity} of ${held} held` });
+      // An approved exit closes the whole position: a fallback's size cut exists to limit new risk, and
+      // halving exits would leave a shrinking remainder open cycle after cycle.
+      quantity = ctx.book.positions[p.symbol]?.quantity ?? 0;
+      rules.push({ rule: 'exit-signal', effect: 'info', detail: `sell the whole position of ${quantity}` });
     } else {
       const room = (label: string, limit: number, used: number) => ({ label, value: Math.max(0, limit - used) });
       const wanted = ctx.limits.maxAssetWeight * marked * verdict.sizeMultiplier;

@@ -1,9 +1,19 @@
 /** Process-wide Temporal runtime: exports the SDK's own Prometheus metrics beside the app's. */
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
+
+/** Start-up chatter that says nothing wrong: a queue worker serving only activities, or only workflows. */
+const EXPECTED_NOTICES = /^No (workflows|activities|Nexus services) registered/;
+
+function printEntry(entry: LogEntry): void {
+  if (EXPECTED_NOTICES.test(entry.message)) return;
+  const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
+  const meta = entry.meta && Object.keys(entry.meta).length ? ` ${JSON.stringify(entry.meta)}` : '';
+  (entry.level === 'ERROR' || entry.level === 'WARN' ? console.error : console.log)(`${time} [${entry.level}] ${entry.message}${meta}`);
+}
 
 export function installRuntime(temporalMetricsPort: number): void {
   Runtime.install({
-    logger: new DefaultLogger((process.env.LOG_LEVEL as 'INFO' | 'WARN' | 'DEBUG' | undefined) ?? 'INFO'),
+    logger: new DefaultLogger((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'WARN', printEntry),
     telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${temporalMetricsPort}` } } },
     // The entry points stop workers themselves so that they can stop the dev server afterwards.
     shutdownSignals: [],

@@ -65,8 +65,7 @@ async function main(): Promise<void> {
 
   const client = await connectClient(address);
   await ensureSearchAttributes(client);
-  const config = await chooseMarket(defaultPortfolio(), (line) => console.warn(line));
-  const outcome = await startPortfolio(client, config);
+  const outcome = await startPortfolio(client, defaultPortfolio(), (config) => chooseMarket(config, (line) => console.warn(line)));
 
   console.log('');
   console.log(`Portfolio ${outcome.workflowId}: ${outcome.kind} (${outcome.config.mode.toUpperCase()}, ${outcome.config.market})`);

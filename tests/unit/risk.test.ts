@@ -92,6 +92,13 @@ describe('assessRisk', () => {
     expect(spent).toBeLessThanOrEqual(800 + 1e-9);
   });
 
+  it('closes the whole position on an approved exit, even when a fallback halves entries', () => {
+    const book: PortfolioBook = { ...newBook(1_000, T0), positions: { 'BTC/USDT': { symbol: 'BTC/USDT', quantity: 3, avgPrice: 90 } } };
+    const fallback = { ...verdict('BTC/USDT'), fallback: true, fallbackReason: 'unreachable', sizeMultiplier: 0.5 };
+    const [d] = assessRisk([proposal('BTC/USDT', 'sell')], [fallback], ctx(book));
+    expect(d).toMatchObject({ approved: true, side: 'sell', quantity: 3 });
+  });
+
   it('blocks orders under the minimum size', () => {
     const [d] = assessRisk([proposal('BTC/USDT')], [verdict('BTC/USDT')], ctx(newBook(40, T0)));
     expect(d.approved).toBe(false);
