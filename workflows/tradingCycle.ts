@@ -43,10 +43,15 @@ const inference = proxyActivities<typeof inferenceActivities>({
 const risk = proxyActivities<typeof riskActivities>({
   taskQueue: TASK_QUEUES.inference, startToCloseTimeout: '10s', retry: retry(3),
 });
-// The activity applies its own per-call timeout and falls back; this bound only catches a stuck worker.
-const llm = proxyActivities<typeof llmActivities>({
-  taskQueue: TASK_QUEUES.llm, startToCloseTimeout: '5m', retry: retry(2),
-});
+/**
+ * The LLM activity applies its own per-call timeout and falls back, so it needs at most one timeout per proposal;
+ * bounding it by that (plus a margin) means a worker that dies mid-call delays the cycle by no more than that.
+ */
+function llmFor(proposals: number, callTimeoutMs: number) {
+  return proxyActivities<typeof llmActivities>({
+    taskQueue: TASK_QUEUES.llm, startToCloseTimeout: proposals * callTimeoutMs + 30_000, retry: retry(2),
+  });
+}
 const execution = proxyActivities<typeof executionActivities>({
   taskQueue: TASK_QUEUES.execution, startToCloseTimeout: '1m', scheduleToCloseTimeout: '10m', retry: retry(10),
 });
@@ -121,7 +126,7 @@ export async function tradingCycleWorkflow(input: CycleInput): Promise<CycleOutc
     decisions = [...plan.refused];
 
     if (plan.proposals.length > 0) {
-      verdicts = await llm.validateTrades({
+      verdicts = await llmFor(plan.proposals.length, config.llm.timeoutMs).validateTrades({
         proposals: plan.proposals,
         policy: config.llm,
         context: { portfolioId: input.portfolioId, cash: book.cash, equity: equity(book, prices), positions: book.positions },
