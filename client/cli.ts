@@ -44,7 +44,7 @@ export function parseAssignments(pairs: string[]): ConfigPatch {
   const patch: Record<string, unknown> = {};
   for (const pair of pairs) {
     const eq = pair.indexOf('=');
-    if (eq <= 0) throw new InvalidArgumentError(`'${pair}' is not key=value (e.g. risk.maxAssetWeight=0.1)`);
+    if (eq <= 0) throw new Error(`'${pair}' is not key=value (e.g. risk.maxAssetWeight=0.1)`);
     const keys = pair.slice(0, eq).split('.');
     const raw = pair.slice(eq + 1);
     let value: unknown = raw;
