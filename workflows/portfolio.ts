@@ -83,7 +83,8 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     realizedPnlToday: state.book.realizedPnlToday,
     dailyHalt: state.dailyHaltDay === utcDay(workflowNow()),
     cooldowns: Object.entries(state.cooldowns).map(([symbol, until]) => ({ symbol, until: new Date(until).toISOString() })),
-    cyclesRun: state.cycleNo,
+    // Finished cycles: the one in flight, if any, is not counted until its outcome is applied.
+    cyclesRun: state.lastCycle?.cycleNo ?? 0,
     lastCycle: state.lastCycle,
     config: state.config,
   }));
