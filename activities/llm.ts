@@ -168,7 +168,8 @@ function fetchWithDeadline(deadline: AbortSignal): typeof fetch {
 }
 
 function buildMessages(proposal: TradeProposal, context: PortfolioContext): Message[] {
-  const { signal } = proposal;
+  // Every proposal sent to the LLM carries its signal: assertValidInput refused the input otherwise.
+  const signal = proposal.signal!;
   const held = context.positions[proposal.symbol];
   const heldValue = held ? held.quantity * proposal.price : 0;
   const trade = {

@@ -77,7 +77,7 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
     .option('-m, --market <source>', 'live:<exchange>, replay:<dir> or sim[:<seed>]')
     .option('-t, --timeframe <tf>', 'candle timeframe, e.g. 1h')
     .option('--cash <amount>', 'starting cash for a new portfolio', positiveNumber)
-    .option('--cooldown <duration>', 'no re-entry on a symbol for this long after a trade', duration)
+    .option('--cooldown <duration>', 'no new buy on a symbol for this long after a trade (risk.cooldowns.buyMs)', duration)
     .option('--live', `trade REAL MONEY (also needs ${LIVE_OPT_IN_ENV}=${LIVE_OPT_IN_VALUE})`)
     .action(async (opts) => {
       if (opts.live && process.env[LIVE_OPT_IN_ENV] !== LIVE_OPT_IN_VALUE) {
@@ -91,8 +91,8 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
         ...(opts.market && { market: opts.market }),
         ...(opts.timeframe && { timeframe: opts.timeframe }),
         ...(opts.cash && { initialCash: opts.cash }),
-        ...(opts.cooldown !== undefined && { cooldownMs: opts.cooldown }),
       };
+      if (opts.cooldown !== undefined) candidate.risk = { ...candidate.risk, cooldowns: { ...candidate.risk.cooldowns, buyMs: opts.cooldown } };
       const checked = checkConfig(candidate);
       if (!checked.ok) throw new Error(`invalid configuration: ${checked.reason}`);
       if (opts.live) {

@@ -9,18 +9,72 @@ export const SYMBOL_PATTERN = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
 const MARKET_PATTERN = /^(live:[a-z0-9]+|replay:.+|sim(:\d+)?)$/;
 export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 
+const fraction = z.number().min(0).max(1);
+const positiveFraction = z.number().gt(0).max(1);
+const hours = (h: number) => h * 3_600_000;
+
+export const cooldownSchema = z
+  .object({
+    /** After a buy on a symbol, no new buy on it for this long (a durable timer), ms. */
+    buyMs: z.number().int().min(0).max(hours(24 * 30)),
+    /** After a sell, no new sell on it for this long, ms (protective exits are never held back). */
+    sellMs: z.number().int().min(0).max(hours(24 * 30)),
+    /** After an entry, a signal exit waits this long: a minimum holding period, ms. */
+    holdMs: z.number().int().min(0).max(hours(24 * 30)),
+    /** A move of the price by more than this fraction since the cooldown began lifts it early. */
+    overrideMove: z.number().gt(0).max(1),
+  })
+  .strict();
+
 export const riskLimitsSchema = z
   .object({
-    maxAssetWeight: z.number().gt(0).max(1),
-    maxTotalExposure: z.number().gt(0).max(1),
-    dailyLossLimit: z.number().gt(0).max(1),
+    maxAssetWeight: positiveFraction,
+    maxTotalExposure: positiveFraction,
+    /** Cash that buys never spend, as a fraction of equity. */
+    cashBuffer: fraction,
+    maxConcurrentPositions: z.number().int().min(1).max(100),
+    /** Largest single order, in quote currency. */
+    maxTradeNotional: z.number().positive(),
+    /** Largest sum of order notionals in one UTC day, in quote currency. */
+    maxDailyNotional: z.number().positive(),
     minOrderNotional: z.number().min(0),
-    minConfidence: z.number().min(0).max(1),
+    minConfidence: fraction,
+    dailyLossLimit: positiveFraction,
+    /** Equity this far below its peak halts the portfolio until a human resumes it. */
+    maxDrawdown: positiveFraction,
+    /** Whether a drawdown halt also sells every position (open orders are always cancelled). */
+    liquidateOnDrawdown: z.boolean(),
+    /** Correlation of returns with a held position above which a new entry is halved... */
+    correlationLimit: fraction,
+    /** ...and above which it is refused. */
+    correlationRejectAbove: fraction,
+    correlationWindowDays: z.number().int().min(2).max(365),
+    /** Sum over positions of (price - stop) x quantity, as a fraction of equity. */
+    maxPortfolioHeat: positiveFraction,
+    /** Equity put at risk to the stop by one entry, for ATR sizing. */
+    riskPerTrade: positiveFraction,
+    stopAtrMultiple: z.number().gt(0).max(20),
+    trailingAtrMultiple: z.number().gt(0).max(20),
+    rewardToRisk: z.number().gt(0).max(20),
+    /** Share of the Kelly fraction used (0.5 = half-Kelly) and the cap on the result. */
+    kellyFraction: positiveFraction,
+    kellyCap: positiveFraction,
+    /** Positions above this weight are trimmed back to maxAssetWeight. */
+    trimAbove: positiveFraction,
+    /** Held positions below target are topped up only while cash stays above this share of equity. */
+    deployCashAbove: fraction,
+    cooldowns: cooldownSchema,
+    /** Start of the trading day relative to 00:00 UTC, ms (0 = UTC midnight): when daily limits reset. */
+    tradingDayOffsetMs: z.number().int().min(0).lt(hours(24)),
   })
   .strict()
-  .refine((r) => r.maxAssetWeight <= r.maxTotalExposure, {
-    message: 'maxAssetWeight cannot exceed maxTotalExposure',
-    path: ['maxAssetWeight'],
+  .superRefine((r, ctx) => {
+    const rule = (ok: boolean, path: string, message: string) => ok || ctx.addIssue({ code: z.ZodIssueCode.custom, path: [path], message });
+    rule(r.maxAssetWeight <= r.maxTotalExposure, 'maxAssetWeight', 'cannot exceed maxTotalExposure');
+    rule(r.maxTotalExposure + r.cashBuffer <= 1, 'cashBuffer', 'maxTotalExposure + cashBuffer cannot exceed 1');
+    rule(r.trimAbove >= r.maxAssetWeight, 'trimAbove', 'must be at least maxAssetWeight');
+    rule(r.correlationRejectAbove >= r.correlationLimit, 'correlationRejectAbove', 'must be at least correlationLimit');
+    rule(r.maxTradeNotional <= r.maxDailyNotional, 'maxTradeNotional', 'cannot exceed maxDailyNotional');
   });
 
 export const llmPolicySchema = z
@@ -60,8 +114,6 @@ export const portfolioConfigSchema = z
     /** Candles fetched per symbol per cycle; the slowest feature (SMA 50) needs at least 60. */
     candleLimit: z.number().int().min(60).max(1_000),
     initialCash: z.number().positive(),
-    /** After a trade on a symbol, no new entry on it for this long (a durable timer), ms. */
-    cooldownMs: z.number().int().min(0).max(30 * 24 * 3_600_000),
     risk: riskLimitsSchema,
     llm: llmPolicySchema,
     paper: paperSchema,
@@ -69,15 +121,36 @@ export const portfolioConfigSchema = z
   .strict();
 
 export type RiskLimits = z.infer<typeof riskLimitsSchema>;
+export type CooldownPolicy = z.infer<typeof cooldownSchema>;
 export type LlmPolicy = z.infer<typeof llmPolicySchema>;
 export type PortfolioConfig = z.infer<typeof portfolioConfigSchema>;
 
 export const DEFAULT_RISK_LIMITS: RiskLimits = {
   maxAssetWeight: 0.2,
   maxTotalExposure: 0.8,
-  dailyLossLimit: 0.05,
+  cashBuffer: 0.05,
+  maxConcurrentPositions: 5,
+  maxTradeNotional: 5_000,
+  maxDailyNotional: 25_000,
   minOrderNotional: 10,
   minConfidence: 0.45,
+  dailyLossLimit: 0.05,
+  maxDrawdown: 0.15,
+  liquidateOnDrawdown: false,
+  correlationLimit: 0.7,
+  correlationRejectAbove: 0.9,
+  correlationWindowDays: 30,
+  maxPortfolioHeat: 0.15,
+  riskPerTrade: 0.01,
+  stopAtrMultiple: 2.5,
+  trailingAtrMultiple: 2.5,
+  rewardToRisk: 2,
+  kellyFraction: 0.5,
+  kellyCap: 0.25,
+  trimAbove: 0.22,
+  deployCashAbove: 0.1,
+  cooldowns: { buyMs: hours(2), sellMs: hours(2), holdMs: hours(4), overrideMove: 0.05 },
+  tradingDayOffsetMs: 0,
 };
 
 export function defaultConfig(overrides: Partial<PortfolioConfig> = {}): PortfolioConfig {
@@ -91,7 +164,6 @@ export function defaultConfig(overrides: Partial<PortfolioConfig> = {}): Portfol
     intervalMs: 60_000,
     candleLimit: 120,
     initialCash: 10_000,
-    cooldownMs: 2 * 3_600_000,
     risk: DEFAULT_RISK_LIMITS,
     // Live money never trades on a fallback verdict; paper keeps trading at half size so the loop stays observable.
     llm: { model: 'llama3.1:8b', timeoutMs: 20_000, fallback: mode === 'live' ? 'reject' : 'approve-reduced' },
@@ -113,8 +185,10 @@ export function checkConfig(candidate: unknown): ConfigCheck {
 }
 
 /** A partial change sent through the `setConfig` update; nested objects merge one level deep. */
+export type RiskPatch = Partial<Omit<RiskLimits, 'cooldowns'>> & { cooldowns?: Partial<CooldownPolicy> };
+
 export type ConfigPatch = Partial<Omit<PortfolioConfig, 'portfolioId' | 'mode' | 'risk' | 'llm' | 'paper'>> & {
-  risk?: Partial<RiskLimits>;
+  risk?: RiskPatch;
   llm?: Partial<LlmPolicy>;
   paper?: Partial<PortfolioConfig['paper']>;
 };
@@ -127,8 +201,34 @@ export function applyConfigPatch(current: PortfolioConfig, patch: ConfigPatch & 
   return checkConfig({
     ...current,
     ...patch,
-    risk: { ...current.risk, ...patch.risk },
+    risk: mergeRisk(current.risk, patch.risk),
     llm: { ...current.llm, ...patch.llm },
     paper: { ...current.paper, ...patch.paper },
   });
+}
+
+function mergeRisk(current: RiskLimits, patch: RiskPatch | undefined): RiskLimits {
+  return { ...current, ...patch, cooldowns: { ...current.cooldowns, ...patch?.cooldowns } } as RiskLimits;
+}
+
+/** The `setRiskLimits` update: a partial change of the risk section only, validated as a whole. */
+export function applyRiskPatch(current: PortfolioConfig, patch: RiskPatch): ConfigCheck {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return { ok: false, reason: 'risk: expected an object of limits' };
+  return checkConfig({ ...current, risk: mergeRisk(current.risk, patch) });
+}
+
+/**
+ * Brings a configuration written by an earlier version up to the current schema, for portfolios that were
+ * started (or continued as new) before a field existed: missing risk limits take their defaults, and the
+ * single `cooldownMs` of the first version becomes the buy cooldown. Pure and deterministic, so the
+ * workflow may call it on its input.
+ */
+export function upgradeConfig(config: PortfolioConfig & { cooldownMs?: number }): PortfolioConfig {
+  const { cooldownMs, ...rest } = config;
+  const risk = { ...DEFAULT_RISK_LIMITS, ...rest.risk } as RiskLimits;
+  risk.cooldowns = { ...DEFAULT_RISK_LIMITS.cooldowns, ...(rest.risk as Partial<RiskLimits>).cooldowns };
+  if (cooldownMs !== undefined && !(rest.risk as Partial<RiskLimits>).cooldowns) {
+    risk.cooldowns = { ...risk.cooldowns, buyMs: cooldownMs };
+  }
+  return { ...rest, risk };
 }

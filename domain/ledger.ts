@@ -11,6 +11,17 @@ export function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
+/** The trading day a moment belongs to, for days that start `offsetMs` after 00:00 UTC. */
+export function tradingDay(ms: number, offsetMs = 0): string {
+  return utcDay(ms - offsetMs);
+}
+
+/** When the trading day after the one containing `ms` starts. */
+export function nextTradingDayStart(ms: number, offsetMs = 0): number {
+  const day = 86_400_000;
+  return Math.floor((ms - offsetMs) / day) * day + day + offsetMs;
+}
+
 export function newBook(cash: number, nowMs: number): PortfolioBook {
   return { cash, positions: {}, realizedPnlToday: 0, dayStartEquity: cash, day: utcDay(nowMs) };
 }
@@ -63,8 +74,8 @@ export function applyFill(book: PortfolioBook, symbol: string, side: Side, fill:
 }
 
 /** Starts a new UTC day: daily figures restart from the equity at the roll. */
-export function rollDay(book: PortfolioBook, nowMs: number, markedEquity: number): PortfolioBook {
-  const day = utcDay(nowMs);
+export function rollDay(book: PortfolioBook, nowMs: number, markedEquity: number, offsetMs = 0): PortfolioBook {
+  const day = tradingDay(nowMs, offsetMs);
   if (day === book.day) return book;
   return { ...book, day, realizedPnlToday: 0, dayStartEquity: markedEquity };
 }

@@ -63,12 +63,25 @@ export interface Signal {
   modelVersion: string;
 }
 
-/** A trade the signal suggests before the LLM and risk have their say. */
+/**
+ * Why a trade is proposed. Entries and signal exits go to the LLM; protective exits and rebalancing trims
+ * reduce risk and are never held back by it.
+ */
+export type TradeIntent = 'entry' | 'signal-exit' | 'protective-exit' | 'trim';
+
+/** A trade proposed before the LLM and risk have their say. */
 export interface TradeProposal {
   symbol: string;
   side: Side;
   price: number;
-  signal: Signal;
+  /** The model's signal; absent for protective exits, which the price alone triggers. */
+  signal?: Signal;
+  /** Absent on proposals made before intents existed: treated as an entry (buy) or signal exit (sell). */
+  intent?: TradeIntent;
+  /** For exits and trims: the quantity to sell, fixed by the rule that proposed it. */
+  quantity?: number;
+  /** The rules that produced the proposal (a stop hit, an overweight position). */
+  reasons?: RuleFired[];
 }
 
 export interface LlmVerdict {
@@ -108,6 +121,42 @@ export interface Position {
   quantity: number;
   /** Average entry price including fees, for realised PnL. */
   avgPrice: number;
+  /** Protective exit levels, armed at entry and owned by the portfolio workflow (domain/risk/exits). */
+  protection?: Protection;
+  /** When the position was opened, ms UTC. */
+  openedAt?: number;
+}
+
+export interface Protection {
+  /** The initial stop: entry minus stopAtrMultiple x ATR. */
+  stop: number;
+  takeProfit: number;
+  /** Highest high since entry; the trailing stop sits trailDistance below it. */
+  highWater: number;
+  trailDistance: number;
+  /** Open time of the newest candle already checked, so a candle is never checked twice. */
+  checkedThrough: number;
+}
+
+/** Closed-trade statistics for Kelly sizing, kept by the portfolio. */
+export interface TradeStats {
+  wins: number;
+  losses: number;
+  grossWin: number;
+  grossLoss: number;
+}
+
+/** Limits, their usage, and the portfolio's risk figures after a cycle: the `risk` query's answer. */
+export interface RiskReport {
+  asOf: number;
+  equity: number;
+  usage: { limit: string; used: number; max: number; unit: 'fraction' | 'quote' | 'count' }[];
+  /** 0 (calm) to 100, from volatility, concentration, correlation and confidence. */
+  riskScore: number;
+  riskScoreParts: { volatility: number; concentration: number; correlation: number; confidence: number };
+  /** One-day 95% historical value at risk of the held positions, in quote currency. */
+  valueAtRisk: number;
+  valueAtRiskMethod: string;
 }
 
 export interface Fill {
@@ -118,7 +167,15 @@ export interface Fill {
   timestamp: number;
 }
 
-export type OrderStatus = 'filled' | 'partially_filled' | 'open' | 'rejected' | 'cancelled';
+/**
+ * An order's lifecycle. `submitted`: sent (or about to be) with no answer yet, so a retry must look it up before
+ * placing; `open` and `partially_filled`: resting on the book; the rest are final. `cancelled` and `expired`
+ * orders keep the fills they got before (filledQuantity tells whether they were partly filled).
+ */
+export type OrderStatus = 'submitted' | 'open' | 'partially_filled' | 'filled' | 'cancelled' | 'rejected' | 'expired';
+
+/** `stop` is a protective stop-market order: it rests until the price trades through stopPrice, then sells (or buys). */
+export type OrderType = 'market' | 'limit' | 'stop';
 
 export interface OrderRequest {
   /** Deterministic id derived from the cycle workflow id and the intent: the idempotency key. */
@@ -127,10 +184,16 @@ export interface OrderRequest {
   cycleId: string;
   symbol: string;
   side: Side;
-  type: 'market';
+  type: OrderType;
   quantity: number;
   /** Price the decision was sized at; the broker fills at the next price, not this one. */
   referencePrice: number;
+  /** Limit orders: the worst price accepted. */
+  limitPrice?: number;
+  /** Stop orders: the trigger price. */
+  stopPrice?: number;
+  /** Limit orders: cancelled (status `expired`) when still resting this long after placement, ms. */
+  timeInForceMs?: number;
 }
 
 export interface OrderResult {
@@ -146,6 +209,13 @@ export interface OrderResult {
   rejectReason?: string;
   /** True when a retry found the order already placed and returned it instead of placing again. */
   deduplicated: boolean;
+  /** The exchange's own id of a live order (absent for paper and for orders that never reached the exchange). */
+  exchangeOrderId?: string;
+  /**
+   * When the order started resting, ms UTC: the exchange's order time for live orders, the market clock (the
+   * cursor's candle) for paper ones. Resting orders are matched against candles after it and expire from it.
+   */
+  placedAt?: number;
 }
 
 /** The durable ledger the portfolio workflow owns. */

@@ -17,7 +17,7 @@ async function main() {
   const stack = await startTestStack();
   try {
     await stack.startWorkers();
-    const config = replayConfig({ portfolioId: 'replay-fixture', cooldownMs: 3_000 });
+    const config = replayConfig({ portfolioId: 'replay-fixture' }, { cooldowns: { buyMs: 3_000, sellMs: 3_000, holdMs: 3_000 } });
     await startPortfolio(stack.env.client, config);
     const handle = portfolioHandle(stack.env.client, config.portfolioId);
     const order = await waitFor('a filled order', async () => (await recentOrders(config.portfolioId, 10)).find((o) => o.status === 'filled'), 120_000);

@@ -1,13 +1,24 @@
 /** Signals, queries and updates of the portfolio workflow; the client and the CLI import these definitions. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { ConfigPatch, PortfolioConfig } from '../domain/config';
-import type { MarketCursor, Mode, PortfolioBook, Position } from '../domain/types';
+import type { ConfigPatch, PortfolioConfig, RiskLimits, RiskPatch } from '../domain/config';
+import type { Cooldown } from '../domain/risk/cooldowns';
+import type { MarketCursor, Mode, PortfolioBook, Position, RiskReport, TradeStats } from '../domain/types';
 
 export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
 export const resumeSignal = defineSignal<[]>('resume');
 export const stopSignal = defineSignal<[{ reason?: string }?]>('stop');
 export const statusQuery = defineQuery<PortfolioStatus>('status');
 export const setConfigUpdate = defineUpdate<PortfolioConfig, [ConfigPatch]>('setConfig');
+/** Halts the portfolio and sells every position; repeated, it does nothing more. */
+export const emergencyStopSignal = defineSignal<[{ reason?: string }?]>('emergencyStop');
+export const setRiskLimitsUpdate = defineUpdate<RiskLimits, [RiskPatch]>('setRiskLimits');
+export const riskQuery = defineQuery<PortfolioRisk>('risk');
+
+export interface Halt {
+  kind: 'drawdown' | 'emergency';
+  reason: string;
+  since: string;
+}
 
 export interface LastCycle {
   cycleNo: number;
@@ -25,11 +36,23 @@ export interface PortfolioState {
   book: PortfolioBook;
   cursor: MarketCursor;
   /** Symbol -> ms UTC when its cooldown ends. */
-  cooldowns: Record<string, number>;
+  /** Open cooldowns by `symbol|kind` (the first version saved symbol -> until). */
+  cooldowns: Record<string, Cooldown | number>;
   paused: boolean;
   pauseReason?: string;
-  /** UTC day on which the daily loss limit halted new entries, if any. */
+  /** Trading day on which the daily loss limit halted new entries, if any. */
   dailyHaltDay?: string;
+  /** Set by a drawdown breach or an emergency stop; only a human resume clears it. */
+  halt?: Halt;
+  /** Highest equity seen since the start or the last resume from a halt. */
+  peakEquity?: number;
+  tradeStats?: TradeStats;
+  /** Notional traded in the current trading day. */
+  dailyNotional?: { day: string; notional: number };
+  /** Liquidations requested so far (emergency stops and drawdown halts that sell), and how many have run. */
+  liquidationsRequested?: number;
+  liquidationsDone?: number;
+  lastRisk?: RiskReport;
   cycleNo: number;
   /** Short id of the portfolio's first run: part of every cycle id. */
   instanceId: string;
@@ -48,8 +71,21 @@ export interface PortfolioStatus {
   positions: Position[];
   realizedPnlToday: number;
   dailyHalt: boolean;
-  cooldowns: { symbol: string; until: string }[];
+  cooldowns: { symbol: string; kind: string; until: string }[];
+  halt?: Halt;
+  riskScore?: number;
+  valueAtRisk?: number;
   cyclesRun: number;
   lastCycle?: LastCycle;
   config: PortfolioConfig;
+}
+
+export interface PortfolioRisk {
+  limits: RiskLimits;
+  /** From the last cycle; absent before the first. */
+  report?: RiskReport;
+  halts: { kind: 'daily-loss' | Halt['kind']; reason: string; since?: string }[];
+  peakEquity?: number;
+  drawdown?: number;
+  tradeStats?: TradeStats;
 }

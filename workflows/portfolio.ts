@@ -1,22 +1,28 @@
 /**
- * One long-running workflow per portfolio. It owns the durable state (cash, positions, cooldowns, halts,
- * the market cursor) and runs one trading-cycle child per interval. Temporal's history is the ledger's
- * journal: a worker or server restart resumes exactly here.
+ * One long-running workflow per portfolio. It owns the durable state (cash, positions, protective levels,
+ * cooldowns, halts, the market cursor) and runs one trading-cycle child per interval. Temporal's history is the
+ * ledger's journal: a worker or server restart resumes exactly here.
+ *
+ * Versioning: portfolios run for months, across upgrades, so every change to the commands this workflow issues
+ * sits behind a `patched()` marker and the committed histories of earlier versions keep replaying.
  */
 import {
-  ApplicationFailure, ParentClosePolicy, condition, continueAsNew, executeChild, allHandlersFinished, log, setHandler,
+  ApplicationFailure, ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild, log, patched, setHandler,
   sleep, upsertMemo, workflowInfo,
 } from '@temporalio/workflow';
-import { applyConfigPatch, type ConfigPatch, type PortfolioConfig } from '../domain/config';
+import { applyConfigPatch, applyRiskPatch, upgradeConfig, type ConfigPatch, type PortfolioConfig, type RiskPatch } from '../domain/config';
 import { cycleWorkflowId } from '../domain/ids';
-import { equity, newBook, rollDay, utcDay } from '../domain/ledger';
+import { equity, newBook, nextTradingDayStart, rollDay, tradingDay } from '../domain/ledger';
+import { cooldownKey, cooldownsAfterTrade, recordTrade, upgradeCooldowns, NO_TRADES, type Cooldown } from '../domain/risk';
 import { TASK_QUEUES } from '../domain/queues';
 import { cycleSearchAttributes, portfolioMemo } from '../domain/visibility';
 import { workflowNow } from '../domain/workflowClock';
+import { liquidationWorkflow } from './liquidation';
 import {
-  pauseSignal, resumeSignal, setConfigUpdate, statusQuery, stopSignal, type LastCycle, type PortfolioState, type PortfolioStatus,
+  emergencyStopSignal, pauseSignal, resumeSignal, riskQuery, setConfigUpdate, setRiskLimitsUpdate, statusQuery, stopSignal,
+  type LastCycle, type PortfolioRisk, type PortfolioState, type PortfolioStatus,
 } from './messages';
-import { tradingCycleWorkflow, type CycleOutcome } from './tradingCycle';
+import { tradingCycleWorkflow, type CycleOutcome, type CycleTrade } from './tradingCycle';
 
 export interface PortfolioInput {
   config: PortfolioConfig;
@@ -26,50 +32,88 @@ export interface PortfolioInput {
 
 /** Guard in case the server does not suggest continue-as-new (older servers never do). */
 const MAX_HISTORY_EVENTS = 20_000;
+/** Per-kind cooldown timers (buy, sell, hold) instead of one timer per traded symbol. */
+const SIDE_COOLDOWNS_PATCH = 'side-cooldowns';
+/** A durable timer that rolls the trading day at its boundary, not only when a cycle starts. */
+const DAILY_RESET_PATCH = 'daily-reset-timer';
+/** Drawdown halt and the liquidations that emergency stops and halts start. */
+const RISK_CONTROLS_PATCH = 'risk-controls';
+
+/** Brings state saved by an earlier version (continue-as-new, resume) up to the current shape. */
+function upgradeState(input: PortfolioInput): PortfolioState {
+  if (!input.state) {
+    const config = upgradeConfig(input.config);
+    return {
+      config, book: newBook(config.initialCash, workflowNow()), cursor: { time: null }, cooldowns: {}, paused: false, cycleNo: 0,
+      lastPrices: {},
+      // Stays the same across continue-as-new and resume, differs for a fresh portfolio reusing an id, so
+      // cycle ids (and the client order ids derived from them) never collide with an earlier portfolio's.
+      instanceId: workflowInfo().firstExecutionRunId.slice(0, 8),
+    };
+  }
+  return { ...input.state, config: upgradeConfig(input.state.config), cooldowns: upgradeCooldowns(input.state.cooldowns) };
+}
 
 export async function portfolioWorkflow(input: PortfolioInput): Promise<PortfolioState> {
-  const state: PortfolioState = input.state ?? {
-    config: input.config,
-    book: newBook(input.config.initialCash, workflowNow()),
-    cursor: { time: null },
-    cooldowns: {},
-    paused: false,
-    cycleNo: 0,
-    lastPrices: {},
-    // Stays the same across continue-as-new and resume, differs for a fresh portfolio reusing an id, so
-    // cycle ids (and the client order ids derived from them) never collide with an earlier portfolio's.
-    instanceId: workflowInfo().firstExecutionRunId.slice(0, 8),
-  };
+  const state = upgradeState(input);
   let stopping = false;
   let stopped = false;
+  const cooldowns = () => state.cooldowns as Record<string, Cooldown>;
+  const markedEquity = () => equity(state.book, state.lastPrices);
+  const today = () => tradingDay(workflowNow(), state.config.risk.tradingDayOffsetMs);
+  const liquidationPending = () => (state.liquidationsRequested ?? 0) > (state.liquidationsDone ?? 0);
 
   setHandler(pauseSignal, (arg) => {
     state.paused = true;
     state.pauseReason = arg?.reason ?? 'paused by operator';
   });
+  // Resume is the human decision that ends a halt too; the drawdown is measured afresh from here.
   setHandler(resumeSignal, () => {
     state.paused = false;
     state.pauseReason = undefined;
+    if (state.halt) {
+      log.info('halt ended by resume', { halt: state.halt });
+      state.halt = undefined;
+      state.peakEquity = markedEquity();
+    }
   });
   setHandler(stopSignal, () => {
     stopping = true;
   });
+  setHandler(emergencyStopSignal, (arg) => {
+    const reason = arg?.reason ?? 'emergency stop by operator';
+    if (state.halt?.kind !== 'emergency') state.halt = { kind: 'emergency', reason, since: new Date(workflowNow()).toISOString() };
+    // Idempotent: a second request while one is pending, or with nothing left to sell, adds nothing.
+    if (!liquidationPending() && Object.keys(state.book.positions).length > 0) state.liquidationsRequested = (state.liquidationsRequested ?? 0) + 1;
+  });
+  const configValidator = (patch: ConfigPatch) => {
+    const check = applyConfigPatch(state.config, patch as ConfigPatch & Record<string, unknown>);
+    if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, 'InvalidConfig');
+    return check.config;
+  };
   setHandler(
     setConfigUpdate,
     (patch: ConfigPatch) => {
-      const check = applyConfigPatch(state.config, patch as ConfigPatch & Record<string, unknown>);
-      if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, 'InvalidConfig');
-      if (check.config.market !== state.config.market) upsertMemo(portfolioMemo(check.config));
-      state.config = check.config;
+      const config = configValidator(patch);
+      if (config.market !== state.config.market) upsertMemo(portfolioMemo(config));
+      state.config = config;
       return state.config;
     },
-    {
-      // Rejected updates never reach history, so a bad value changes nothing and costs nothing.
-      validator: (patch: ConfigPatch) => {
-        const check = applyConfigPatch(state.config, patch as ConfigPatch & Record<string, unknown>);
-        if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, 'InvalidConfig');
-      },
+    // Rejected updates never reach history, so a bad value changes nothing and costs nothing.
+    { validator: (patch: ConfigPatch) => void configValidator(patch) },
+  );
+  const riskValidator = (patch: RiskPatch) => {
+    const check = applyRiskPatch(state.config, patch);
+    if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, 'InvalidRiskLimits');
+    return check.config;
+  };
+  setHandler(
+    setRiskLimitsUpdate,
+    (patch: RiskPatch) => {
+      state.config = riskValidator(patch);
+      return state.config.risk;
     },
+    { validator: (patch: RiskPatch) => void riskValidator(patch) },
   );
   setHandler(statusQuery, (): PortfolioStatus => ({
     portfolioId: state.config.portfolioId,
@@ -78,36 +122,56 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     state: stopped ? 'stopped' : stopping ? 'stopping' : state.paused ? 'paused' : 'running',
     pauseReason: state.pauseReason,
     cash: state.book.cash,
-    equity: equity(state.book, state.lastPrices),
+    equity: markedEquity(),
     positions: Object.values(state.book.positions),
     realizedPnlToday: state.book.realizedPnlToday,
-    dailyHalt: state.dailyHaltDay === utcDay(workflowNow()),
-    cooldowns: Object.entries(state.cooldowns).map(([symbol, until]) => ({ symbol, until: new Date(until).toISOString() })),
+    dailyHalt: state.dailyHaltDay === today(),
+    halt: state.halt,
+    riskScore: state.lastRisk?.riskScore,
+    valueAtRisk: state.lastRisk?.valueAtRisk,
+    cooldowns: Object.values(cooldowns()).map((c) => ({ symbol: c.symbol, kind: c.kind, until: new Date(c.until).toISOString() })),
     // Finished cycles: the one in flight, if any, is not counted until its outcome is applied.
     cyclesRun: state.lastCycle?.cycleNo ?? 0,
     lastCycle: state.lastCycle,
     config: state.config,
   }));
+  setHandler(riskQuery, (): PortfolioRisk => {
+    const halts: PortfolioRisk['halts'] = [];
+    if (state.halt) halts.push(state.halt);
+    if (state.dailyHaltDay === today()) halts.push({ kind: 'daily-loss', reason: `daily loss limit hit on ${state.dailyHaltDay}: no new entries until the next trading day` });
+    const peak = state.peakEquity;
+    return {
+      limits: state.config.risk, report: state.lastRisk, halts, peakEquity: peak,
+      drawdown: peak && peak > 0 ? Math.max(0, 1 - markedEquity() / peak) : undefined, tradeStats: state.tradeStats,
+    };
+  });
 
   // Cooldowns are durable timers; after continue-as-new they are re-armed for the time that is left.
-  const armCooldown = (symbol: string) => {
-    const remaining = state.cooldowns[symbol] - workflowNow();
+  const armCooldown = (key: string) => {
     const expire = () => {
-      if (state.cooldowns[symbol] !== undefined && state.cooldowns[symbol] <= workflowNow()) delete state.cooldowns[symbol];
+      const c = cooldowns()[key];
+      if (c !== undefined && c.until <= workflowNow()) delete cooldowns()[key];
     };
+    const remaining = cooldowns()[key].until - workflowNow();
     if (remaining <= 0) expire();
     else void sleep(remaining).then(expire);
   };
   Object.keys(state.cooldowns).forEach(armCooldown);
 
+  if (patched(DAILY_RESET_PATCH)) void rollDaysOnTime();
+
   while (!stopping) {
-    await condition(() => !state.paused || stopping);
+    await condition(() => !state.paused || stopping || liquidationPending());
+    if (liquidationPending()) {
+      await liquidate();
+      continue;
+    }
     if (stopping) break;
 
-    state.book = rollDay(state.book, workflowNow(), equity(state.book, state.lastPrices));
+    state.book = rollDay(state.book, workflowNow(), markedEquity(), state.config.risk.tradingDayOffsetMs);
     state.cycleNo += 1;
-    const outcome = await runCycle(state);
-    applyOutcome(state, outcome, armCooldown);
+    const outcome = await runCycle();
+    applyOutcome(outcome);
     if (outcome.status === 'exhausted') {
       log.info('market replay exhausted: stopping the portfolio', { portfolioId: state.config.portfolioId });
       break;
@@ -118,65 +182,156 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
       await condition(allHandlersFinished);
       return continueAsNew<typeof portfolioWorkflow>({ config: state.config, state });
     }
-    // The interval is a durable timer; a stop cuts it short.
-    await condition(() => stopping, state.config.intervalMs);
+    // The interval is a durable timer; a stop or an emergency cuts it short.
+    await condition(() => stopping || liquidationPending(), state.config.intervalMs);
   }
   stopped = true;
   await condition(allHandlersFinished);
   return state;
-}
 
-async function runCycle(state: PortfolioState): Promise<CycleOutcome> {
-  const parentId = workflowInfo().workflowId;
-  const { config } = state;
-  try {
-    return await executeChild(tradingCycleWorkflow, {
-      workflowId: cycleWorkflowId(parentId, state.instanceId, state.cycleNo),
-      taskQueue: TASK_QUEUES.workflows,
-      args: [{
-        portfolioId: config.portfolioId,
-        cycleNo: state.cycleNo,
-        config,
-        book: state.book,
-        cursor: state.cursor,
-        coolingSymbols: Object.keys(state.cooldowns),
-        dailyHalt: state.dailyHaltDay === utcDay(workflowNow()),
-      }],
-      memo: portfolioMemo(config),
-      typedSearchAttributes: cycleSearchAttributes(config),
-      // A cycle that has placed orders must finish and report them even if the portfolio is closed meanwhile.
-      parentClosePolicy: ParentClosePolicy.ABANDON,
-      workflowRunTimeout: '1h',
-    });
-  } catch (err) {
-    // Only reachable if the child itself could not run (timeout, termination): its orders, if any, are in the database.
-    const message = err instanceof Error ? err.message : String(err);
-    return {
-      status: 'failed', error: `cycle workflow failed: ${message}`, book: state.book, nextCursor: state.cursor,
-      prices: state.lastPrices, equity: equity(state.book, state.lastPrices), orders: [], tradedSymbols: [], dailyLossLimitHit: false,
+  /** Rolls the trading day at its boundary, so daily limits reset on time even with long cycle intervals. */
+  async function rollDaysOnTime(): Promise<void> {
+    for (;;) {
+      const offset = state.config.risk.tradingDayOffsetMs;
+      const now = workflowNow();
+      const changed = await condition(() => stopped || state.config.risk.tradingDayOffsetMs !== offset, nextTradingDayStart(now, offset) - now);
+      if (stopped) return;
+      if (!changed) {
+        state.book = rollDay(state.book, workflowNow(), markedEquity(), offset);
+        log.info('trading day rolled', { day: state.book.day, dayStartEquity: state.book.dayStartEquity });
+      }
+    }
+  }
+
+  async function runCycle(): Promise<CycleOutcome> {
+    const parentId = workflowInfo().workflowId;
+    const { config } = state;
+    try {
+      return await executeChild(tradingCycleWorkflow, {
+        workflowId: cycleWorkflowId(parentId, state.instanceId, state.cycleNo),
+        taskQueue: TASK_QUEUES.workflows,
+        args: [{
+          portfolioId: config.portfolioId,
+          cycleNo: state.cycleNo,
+          config,
+          book: state.book,
+          cursor: state.cursor,
+          cooldowns: cooldowns(),
+          dailyHalt: state.dailyHaltDay === today(),
+          halt: state.halt ? `${state.halt.kind}: ${state.halt.reason}` : undefined,
+          tradeStats: state.tradeStats ?? NO_TRADES,
+          dailyNotional: state.dailyNotional?.day === today() ? state.dailyNotional.notional : 0,
+        }],
+        memo: portfolioMemo(config),
+        typedSearchAttributes: cycleSearchAttributes(config),
+        // A cycle that has placed orders must finish and report them even if the portfolio is closed meanwhile.
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+        workflowRunTimeout: '1h',
+      });
+    } catch (err) {
+      // Only reachable if the child itself could not run (timeout, termination): its orders, if any, are in the database.
+      const message = err instanceof Error ? err.message : String(err);
+      return {
+        status: 'failed', error: `cycle workflow failed: ${message}`, book: state.book, nextCursor: state.cursor,
+        prices: state.lastPrices, equity: markedEquity(), orders: [], tradedSymbols: [], dailyLossLimitHit: false,
+      };
+    }
+  }
+
+  function applyOutcome(outcome: CycleOutcome): void {
+    state.book = outcome.book;
+    state.cursor = outcome.nextCursor;
+    state.lastPrices = { ...state.lastPrices, ...outcome.prices };
+    if (outcome.risk) state.lastRisk = outcome.risk;
+    if (outcome.dailyLossLimitHit) state.dailyHaltDay = today();
+    bookTrades(outcome.trades ?? []);
+
+    if (patched(SIDE_COOLDOWNS_PATCH)) {
+      const now = workflowNow();
+      const opened = new Map<string, Cooldown>();
+      for (const t of outcome.trades ?? []) {
+        for (const c of cooldownsAfterTrade(t.symbol, t.side, now, t.price, state.config.risk.cooldowns)) opened.set(cooldownKey(c.symbol, c.kind), c);
+      }
+      for (const [key, c] of opened) {
+        cooldowns()[key] = c;
+        armCooldown(key);
+      }
+    } else {
+      // First version: one buy cooldown per traded symbol.
+      const until = workflowNow() + state.config.risk.cooldowns.buyMs;
+      for (const symbol of new Set(outcome.tradedSymbols)) {
+        if (state.config.risk.cooldowns.buyMs <= 0) continue;
+        const key = cooldownKey(symbol, 'buy');
+        cooldowns()[key] = { symbol, kind: 'buy', until, price: outcome.prices[symbol] ?? 0 };
+        armCooldown(key);
+      }
+    }
+
+    if (Object.keys(outcome.prices).length > 0) checkDrawdown(outcome.equity);
+    state.lastCycle = {
+      cycleNo: state.cycleNo,
+      workflowId: cycleWorkflowId(workflowInfo().workflowId, state.instanceId, state.cycleNo),
+      status: outcome.status,
+      error: outcome.error,
+      finishedAt: new Date(workflowNow()).toISOString(),
+      orders: outcome.orders.length,
+      equity: outcome.equity,
+    } satisfies LastCycle;
+  }
+
+  function bookTrades(trades: CycleTrade[]): void {
+    const day = today();
+    let notional = state.dailyNotional?.day === day ? state.dailyNotional.notional : 0;
+    let stats = state.tradeStats ?? NO_TRADES;
+    for (const t of trades) {
+      notional += t.notional;
+      if (t.side === 'sell') stats = recordTrade(stats, t.realizedPnl);
+    }
+    state.dailyNotional = { day, notional };
+    state.tradeStats = stats;
+  }
+
+  /** Max drawdown from the peak halts the portfolio (and liquidates if configured) until a human resumes it. */
+  function checkDrawdown(marked: number): void {
+    state.peakEquity = Math.max(state.peakEquity ?? marked, marked);
+    const limit = state.config.risk.maxDrawdown;
+    const drawdown = state.peakEquity > 0 ? 1 - marked / state.peakEquity : 0;
+    if (drawdown < limit || state.halt || !patched(RISK_CONTROLS_PATCH)) return;
+    state.halt = {
+      kind: 'drawdown',
+      reason: `equity ${marked.toFixed(2)} is ${(drawdown * 100).toFixed(2)}% below its peak ${state.peakEquity.toFixed(2)} (limit ${(limit * 100).toFixed(2)}%)`,
+      since: new Date(workflowNow()).toISOString(),
     };
+    log.warn('drawdown halt', { halt: state.halt });
+    if (state.config.risk.liquidateOnDrawdown && Object.keys(state.book.positions).length > 0) {
+      state.liquidationsRequested = (state.liquidationsRequested ?? 0) + 1;
+    }
   }
-}
 
-function applyOutcome(state: PortfolioState, outcome: CycleOutcome, armCooldown: (symbol: string) => void): void {
-  state.book = outcome.book;
-  state.cursor = outcome.nextCursor;
-  state.lastPrices = { ...state.lastPrices, ...outcome.prices };
-  if (outcome.dailyLossLimitHit) state.dailyHaltDay = utcDay(workflowNow());
-  const until = workflowNow() + state.config.cooldownMs;
-  for (const symbol of new Set(outcome.tradedSymbols)) {
-    if (state.config.cooldownMs <= 0) continue;
-    state.cooldowns[symbol] = until;
-    armCooldown(symbol);
+  async function liquidate(): Promise<void> {
+    const n = (state.liquidationsDone ?? 0) + 1;
+    // Counted as done whatever happens: a liquidation that fails must not be retried in a tight loop; the
+    // halt stays, and the operator sees the failure in the halt reason and the liquidation's own history.
+    state.liquidationsDone = n;
+    try {
+      const outcome = await executeChild(liquidationWorkflow, {
+        workflowId: `${workflowInfo().workflowId}-${state.instanceId}-liquidation-${n}`,
+        taskQueue: TASK_QUEUES.workflows,
+        args: [{
+          portfolioId: state.config.portfolioId, cycleNo: state.cycleNo, config: state.config, book: state.book,
+          cursor: state.cursor, prices: state.lastPrices, reason: state.halt?.reason ?? 'emergency stop',
+        }],
+        memo: portfolioMemo(state.config),
+        typedSearchAttributes: cycleSearchAttributes(state.config),
+        parentClosePolicy: ParentClosePolicy.ABANDON,
+      });
+      state.book = outcome.book;
+      bookTrades(outcome.trades);
+      if (outcome.errors.length && state.halt) state.halt = { ...state.halt, reason: `${state.halt.reason}; liquidation left positions open: ${outcome.errors.join('; ')}` };
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (state.halt) state.halt = { ...state.halt, reason: `${state.halt.reason}; liquidation failed: ${message}` };
+      log.error('liquidation failed', { error: message });
+    }
   }
-  const last: LastCycle = {
-    cycleNo: state.cycleNo,
-    workflowId: cycleWorkflowId(workflowInfo().workflowId, state.instanceId, state.cycleNo),
-    status: outcome.status,
-    error: outcome.error,
-    finishedAt: new Date(workflowNow()).toISOString(),
-    orders: outcome.orders.length,
-    equity: outcome.equity,
-  };
-  state.lastCycle = last;
 }

@@ -1,64 +1,28 @@
 /**
- * One trading cycle, visible as its own workflow: market data, features, signals, LLM check, risk and sizing,
- * orders, record. It never throws once it has started: a failure is recorded with everything gathered so far,
- * and the orders that were placed are returned so the portfolio's book always matches what was filled.
+ * One trading cycle, visible as its own workflow: market data, protective exits, features, signals, LLM check,
+ * risk and sizing, orders, record. It never throws once it has started: a failure is recorded with everything
+ * gathered so far, and the orders that were placed are returned so the portfolio's book always matches what was
+ * filled. Protective exits run before the model: a broken model never keeps a stop from firing.
  */
-import { ActivityFailure, ApplicationFailure, proxyActivities, workflowInfo, type RetryPolicy } from '@temporalio/workflow';
-import type * as executionActivities from '../activities/execution';
-import type * as featureActivities from '../activities/features';
-import type * as inferenceActivities from '../activities/inference';
-import type * as llmActivities from '../activities/llm';
-import type * as marketActivities from '../activities/market';
-import type * as recordActivities from '../activities/persistence/recordCycle';
-import type * as riskActivities from '../activities/risk';
+import { ActivityFailure, ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
+import { timeframeToMs } from '../domain/candles';
 import type { PortfolioConfig } from '../domain/config';
 import { clientOrderId } from '../domain/ids';
-import { applyFill, equity } from '../domain/ledger';
-import { TASK_QUEUES } from '../domain/queues';
-import { workflowNow } from '../domain/workflowClock';
-import { planTrades } from '../domain/risk';
+import { bookOrder, type CycleTrade } from '../domain/bookOrder';
+import { equity } from '../domain/ledger';
+import { summarizeMarket, type MarketStats } from '../domain/marketStats';
+import {
+  needsLlm, planTrades, pricesOf, protectiveExits, riskReport, type CooldownBook,
+} from '../domain/risk';
 import type {
-  CycleRecord, FeatureVector, LlmVerdict, MarketCursor, OrderResult, PortfolioBook, RiskDecision, Signal,
+  CycleRecord, FeatureVector, LlmVerdict, MarketCursor, OrderResult, PortfolioBook, RiskDecision, RiskReport, Side, Signal, TradeStats,
 } from '../domain/types';
+import { workflowNow } from '../domain/workflowClock';
+import { execution, features, inference, llmFor, market, recorder, risk } from './activityProxies';
+import { tradingCycleV1 } from './legacy/cycleV1';
 
-/** Failures that retrying cannot fix: bad data, bad config, refused orders. */
-const NON_RETRYABLE = [
-  'InvalidCandles', 'UnknownSymbol', 'ReplayDataMissing', 'InvalidMarketSource', 'InsufficientHistory',
-  'FeatureMismatch', 'InvalidFeatures', 'InvalidLlmInput', 'InvalidConfig', 'InsufficientFunds', 'InvalidOrder',
-  'AuthenticationFailed', 'ExchangeRejected', 'LiveTradingDisabled', 'MissingCredentials',
-];
-const retry = (maximumAttempts: number): RetryPolicy => ({
-  initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts, nonRetryableErrorTypes: NON_RETRYABLE,
-});
-
-const market = proxyActivities<typeof marketActivities>({
-  taskQueue: TASK_QUEUES.marketData, startToCloseTimeout: '30s', scheduleToCloseTimeout: '3m', retry: retry(6),
-});
-const features = proxyActivities<typeof featureActivities>({
-  taskQueue: TASK_QUEUES.inference, startToCloseTimeout: '30s', retry: retry(3),
-});
-const inference = proxyActivities<typeof inferenceActivities>({
-  taskQueue: TASK_QUEUES.inference, startToCloseTimeout: '30s', retry: retry(3),
-});
-const risk = proxyActivities<typeof riskActivities>({
-  taskQueue: TASK_QUEUES.inference, startToCloseTimeout: '10s', retry: retry(3),
-});
-/**
- * The LLM activity applies its own per-call timeout and falls back, so it needs at most one timeout per proposal;
- * bounding it by that (plus a margin) means a worker that dies mid-call delays the cycle by no more than that.
- */
-function llmFor(proposals: number, callTimeoutMs: number) {
-  return proxyActivities<typeof llmActivities>({
-    taskQueue: TASK_QUEUES.llm, startToCloseTimeout: proposals * callTimeoutMs + 30_000, retry: retry(2),
-  });
-}
-const execution = proxyActivities<typeof executionActivities>({
-  taskQueue: TASK_QUEUES.execution, startToCloseTimeout: '1m', scheduleToCloseTimeout: '10m', retry: retry(10),
-});
-// Records are what make decisions explainable: retry them long before giving up.
-const recorder = proxyActivities<typeof recordActivities>({
-  taskQueue: TASK_QUEUES.persistence, startToCloseTimeout: '30s', scheduleToCloseTimeout: '30m', retry: retry(50),
-});
+/** Marks histories made by this version of the cycle; older ones replay through tradingCycleV1. */
+export const RISK_ENGINE_PATCH = 'risk-engine-v2';
 
 export interface CycleInput {
   portfolioId: string;
@@ -66,9 +30,19 @@ export interface CycleInput {
   config: PortfolioConfig;
   book: PortfolioBook;
   cursor: MarketCursor;
-  coolingSymbols: string[];
-  dailyHalt: boolean;
+  cooldowns?: CooldownBook;
+  /** Set once the daily loss limit fired in the current trading day. */
+  dailyHalt?: boolean;
+  /** Why the portfolio is halted (drawdown, emergency stop), if it is. */
+  halt?: string;
+  tradeStats?: TradeStats;
+  /** Notional already traded in the current trading day. */
+  dailyNotional?: number;
+  /** First version only: symbols with a buy cooldown. */
+  coolingSymbols?: string[];
 }
+
+export type { CycleTrade } from '../domain/bookOrder';
 
 export interface CycleOutcome {
   status: 'completed' | 'failed' | 'exhausted';
@@ -79,60 +53,80 @@ export interface CycleOutcome {
   prices: Record<string, number>;
   equity: number;
   orders: OrderResult[];
-  /** Symbols that got a fill, for cooldowns. */
+  /** Symbols that got a fill (first version's cooldowns). */
   tradedSymbols: string[];
+  trades?: CycleTrade[];
   dailyLossLimitHit: boolean;
+  risk?: RiskReport;
 }
 
-function describeFailure(err: unknown): string {
+export function describeFailure(err: unknown): string {
   const cause = err instanceof ActivityFailure ? err.cause ?? err : err;
   if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
   return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
 }
 
 export async function tradingCycleWorkflow(input: CycleInput): Promise<CycleOutcome> {
+  if (!patched(RISK_ENGINE_PATCH)) return tradingCycleV1(input);
+
   const { config } = input;
+  const limits = config.risk;
   const startedAt = workflowNow();
   const cycleId = workflowInfo().workflowId;
   let book = input.book;
   let nextCursor = input.cursor;
-  let prices: Record<string, number> = {};
+  let stats: Record<string, MarketStats> = {};
   let featureVectors: FeatureVector[] = [];
   let signals: Signal[] = [];
   let verdicts: LlmVerdict[] = [];
   let decisions: RiskDecision[] = [];
   let dailyLossLimitHit = false;
   const orders: OrderResult[] = [];
-  let status: CycleOutcome['status'] = 'completed';
-  let error: string | undefined;
+  const trades: CycleTrade[] = [];
+  const errors: string[] = [];
 
   try {
     const data = await market.fetchMarketData({
       market: config.market, symbols: config.symbols, timeframe: config.timeframe, limit: config.candleLimit, cursor: input.cursor,
     });
     if (data.exhausted) {
-      return { status: 'exhausted', book, nextCursor, prices, equity: equity(book, prices), orders, tradedSymbols: [], dailyLossLimitHit };
+      return { status: 'exhausted', book, nextCursor, prices: {}, equity: equity(book, {}), orders, tradedSymbols: [], trades, dailyLossLimitHit };
     }
     nextCursor = data.nextCursor;
-    for (const s of data.snapshots) prices[s.symbol] = s.candles[s.candles.length - 1][4];
-    prices = { ...prices };
+    const tfMs = timeframeToMs(config.timeframe);
+    const maxReturns = Math.round((limits.correlationWindowDays * 86_400_000) / tfMs);
+    stats = Object.fromEntries(data.snapshots.map((s) => [s.symbol, summarizeMarket(s.symbol, s.candles, tfMs, maxReturns)]));
 
-    featureVectors = await features.computeFeatures({ snapshots: data.snapshots });
-    signals = await inference.inferSignals({ features: featureVectors });
+    const guarded = protectiveExits(book, stats, limits);
+    book = guarded.book;
+    try {
+      featureVectors = await features.computeFeatures({ snapshots: data.snapshots });
+      signals = await inference.inferSignals({ features: featureVectors });
+    } catch (err) {
+      errors.push(`signals unavailable, only protective exits ran: ${describeFailure(err)}`);
+    }
+
     const plan = planTrades(signals, {
-      book, prices, limits: config.risk, coolingSymbols: input.coolingSymbols, dailyHalt: input.dailyHalt,
+      book, stats, limits, cooldowns: input.cooldowns ?? {}, now: workflowNow(), dailyHalt: input.dailyHalt ?? false, halt: input.halt, exits: guarded.exits,
     });
     dailyLossLimitHit = plan.dailyLossLimitHit;
     decisions = [...plan.refused];
-
-    if (plan.proposals.length > 0) {
-      verdicts = await llmFor(plan.proposals.length, config.llm.timeoutMs).validateTrades({
-        proposals: plan.proposals,
+    const asked = plan.proposals.filter(needsLlm);
+    const prices = pricesOf(stats);
+    if (asked.length > 0) {
+      verdicts = await llmFor(asked.length, config.llm.timeoutMs).validateTrades({
+        proposals: asked,
         policy: config.llm,
         context: { portfolioId: input.portfolioId, cash: book.cash, equity: equity(book, prices), positions: book.positions },
       });
+    }
+    if (plan.proposals.length > 0) {
       const costRate = config.paper.feeRate + config.paper.slippageBps / 10_000;
-      const assessed = await risk.assessTradeRisk({ proposals: plan.proposals, verdicts, context: { book, prices, limits: config.risk, costRate } });
+      const assessed = await risk.assessTradeRisk({
+        proposals: plan.proposals,
+        verdicts: Object.fromEntries(verdicts.map((v) => [v.symbol, v])),
+        context: { book, stats, limits, costRate, tradeStats: input.tradeStats ?? { wins: 0, losses: 0, grossWin: 0, grossLoss: 0 }, dailyNotional: input.dailyNotional ?? 0 },
+      });
       decisions = [...decisions, ...assessed];
 
       // Sells first so their proceeds can pay for the buys.
@@ -157,27 +151,35 @@ export async function tradingCycleWorkflow(input: CycleInput): Promise<CycleOutc
           balances: { cash: book.cash, position: book.positions[decision.symbol]?.quantity ?? 0 },
         });
         orders.push(result);
-        for (const fill of result.fills) book = applyFill(book, result.symbol, result.side, fill);
+        book = bookOrder(book, result, stats[result.symbol], limits, workflowNow(), trades);
       }
     }
   } catch (err) {
-    status = 'failed';
-    error = describeFailure(err);
+    errors.push(describeFailure(err));
   }
 
+  const prices = pricesOf(stats);
   const marked = equity(book, prices);
+  const status: CycleOutcome['status'] = errors.length ? 'failed' : 'completed';
+  let error = errors.length ? errors.join('; ') : undefined;
+  const report = riskReport(book, stats, signals, limits, {
+    dailyNotional: (input.dailyNotional ?? 0) + trades.reduce((s, t) => s + t.notional, 0), asOf: workflowNow(),
+  });
   const record: CycleRecord = {
     cycleId, portfolioId: input.portfolioId, cycleNo: input.cycleNo, mode: config.mode, market: config.market,
     status, error, startedAt, finishedAt: workflowNow(),
     features: featureVectors, signals, verdicts, decisions, orders, book, prices, equity: marked,
   };
+  let finalStatus = status;
   try {
     await recorder.recordCycle(record);
   } catch (err) {
     // The orders are already saved by the execution activity; the book below still carries every fill.
-    status = 'failed';
+    finalStatus = 'failed';
     error = `${error ? `${error}; ` : ''}recording failed: ${describeFailure(err)}`;
   }
-  const tradedSymbols = orders.filter((o) => o.filledQuantity > 0).map((o) => o.symbol);
-  return { status, error, book, nextCursor, prices, equity: marked, orders, tradedSymbols, dailyLossLimitHit };
+  return {
+    status: finalStatus, error, book, nextCursor, prices, equity: marked, orders,
+    tradedSymbols: trades.map((t) => t.symbol), trades, dailyLossLimitHit, risk: report,
+  };
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
-import { defaultConfig, type PortfolioConfig } from '../../domain/config';
+import { defaultConfig, type PortfolioConfig, type RiskPatch } from '../../domain/config';
 import { ALL_QUEUE_KEYS, type QueueKey } from '../../domain/queues';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../domain/visibility';
 import { closeDatabases, migrateDatabase } from '../../prisma/database';
@@ -84,8 +84,9 @@ export async function startTestStack(): Promise<TestStack> {
   };
 }
 
-/** A replay portfolio on the real Binance 1h candles, fast enough for tests. */
-export function replayConfig(overrides: Partial<PortfolioConfig> = {}): PortfolioConfig {
+/** A replay portfolio on the real Binance 1h candles, fast enough for tests; cooldowns off unless asked for. */
+export function replayConfig(overrides: Partial<PortfolioConfig> = {}, risk: RiskPatch = {}): PortfolioConfig {
+  const base = defaultConfig().risk;
   return defaultConfig({
     portfolioId: `t${Math.floor(Math.random() * 1e9).toString(36)}`,
     // Relative to the project root, as a user would type it, so recorded histories hold no machine paths.
@@ -94,10 +95,14 @@ export function replayConfig(overrides: Partial<PortfolioConfig> = {}): Portfoli
     timeframe: '1h',
     intervalMs: 1_000,
     candleLimit: 80,
-    cooldownMs: 0,
     ...overrides,
-    // Accept every up-over-down signal so the test sees orders on whatever stretch the replay starts at.
-    risk: { ...defaultConfig().risk, minConfidence: 0, ...overrides.risk },
+    risk: {
+      ...base,
+      // Accept every up-over-down signal so the test sees orders on whatever stretch the replay starts at.
+      minConfidence: 0,
+      ...risk,
+      cooldowns: { ...base.cooldowns, buyMs: 0, sellMs: 0, holdMs: 0, ...risk.cooldowns },
+    } as PortfolioConfig['risk'],
   });
 }
 

@@ -103,7 +103,7 @@ describe('portfolio on replayed Binance candles', () => {
   it('a trade opens a cooldown that blocks re-entry on that symbol until its timer fires', async () => {
     const workers = await stack.startWorkers();
     const cooldownMs = 6_000;
-    const config = replayConfig({ cooldownMs, symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'XRP/USDT', 'ADA/USDT'] });
+    const config = replayConfig({ symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'XRP/USDT', 'ADA/USDT'] }, { cooldowns: { buyMs: cooldownMs } });
     await startPortfolio(stack.env.client, config);
     const handle = portfolioHandle(stack.env.client, config.portfolioId);
 

@@ -1,0 +1,41 @@
+/**
+ * Books an order's fills into the portfolio and keeps its protective exits right: the step every fill goes
+ * through, in the cycle workflow, the liquidation and the tests alike. Pure.
+ */
+import type { RiskLimits } from './config';
+import { applyFill } from './ledger';
+import type { MarketStats } from './marketStats';
+import { armProtection } from './risk/exits';
+import type { OrderResult, PortfolioBook, Side } from './types';
+
+/** One fill as the portfolio's statistics need it. */
+export interface CycleTrade {
+  symbol: string;
+  side: Side;
+  price: number;
+  notional: number;
+  /** Realised PnL of a sell (net of both legs' fees); 0 for buys. */
+  realizedPnl: number;
+}
+
+/** Books an order's fills and arms a new position's protective exits at its entry, with the current ATR. */
+export function bookOrder(book: PortfolioBook, result: OrderResult, stats: MarketStats | undefined, limits: RiskLimits, now: number, trades: CycleTrade[]): PortfolioBook {
+  let next = book;
+  for (const fill of result.fills) {
+    const realizedBefore = next.realizedPnlToday;
+    next = applyFill(next, result.symbol, result.side, fill);
+    trades.push({
+      symbol: result.symbol, side: result.side, price: fill.price, notional: fill.price * fill.quantity,
+      realizedPnl: result.side === 'sell' ? next.realizedPnlToday - realizedBefore : 0,
+    });
+  }
+  const position = next.positions[result.symbol];
+  const before = book.positions[result.symbol];
+  if (result.side === 'buy' && position && result.filledQuantity > 0) {
+    // A new position is armed at its entry (fees included, so the stop is never further than sized for); a top-up
+    // keeps the position's stop, which is what the risk assessment sized it against.
+    const protection = before?.protection ?? (stats ? armProtection(position.avgPrice, stats.atr, stats.time, limits) : undefined);
+    next = { ...next, positions: { ...next.positions, [result.symbol]: { ...position, protection, openedAt: before?.openedAt ?? now } } };
+  }
+  return next;
+}

@@ -1,0 +1,144 @@
+/**
+ * Assessment, after the LLM: sizes entries (the smallest of weight, ATR and Kelly sizes) and applies every
+ * portfolio limit, each proposal against the book as the earlier ones in the same cycle would leave it, so that
+ * several trades together cannot break a limit that each alone respects. Exits and trims are never sized down
+ * or blocked by limits: they only reduce risk.
+ */
+import type { RiskLimits } from '../config';
+import { equity, exposure, positionValue } from '../ledger';
+import { correlation, type MarketStats } from '../marketStats';
+import type { LlmVerdict, PortfolioBook, RiskDecision, RuleFired, TradeProposal, TradeStats } from '../types';
+import { pricesOf, refusal } from './plan';
+import { effectiveStop } from './exits';
+import { portfolioHeat } from './report';
+import { atrNotional, kellyFraction } from './sizing';
+
+export interface AssessContext {
+  book: PortfolioBook;
+  stats: Record<string, MarketStats>;
+  limits: RiskLimits;
+  /** Fee plus slippage as a fraction, reserved from cash so a buy can always be paid for. */
+  costRate: number;
+  tradeStats: TradeStats;
+  /** Notional of orders already placed in the current trading day. */
+  dailyNotional: number;
+}
+
+const money = (x: number) => x.toFixed(2);
+
+export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, LlmVerdict>, ctx: AssessContext): RiskDecision[] {
+  const { limits, book, stats } = ctx;
+  const prices = pricesOf(stats);
+  const marked = equity(book, prices);
+  let cash = book.cash;
+  let totalExposure = exposure(book, prices);
+  let heat = portfolioHeat(book, prices);
+  let dailyNotional = ctx.dailyNotional;
+  let positions = Object.keys(book.positions).length;
+  const bought = new Map<string, number>();
+
+  return proposals.map((p): RiskDecision => {
+    const rules: RuleFired[] = [...(p.reasons ?? [])];
+    const held = book.positions[p.symbol]?.quantity ?? 0;
+
+    if (p.intent === 'protective-exit' || p.intent === 'trim') {
+      const quantity = Math.min(held, p.quantity ?? held);
+      const notional = quantity * p.price;
+      if (!(quantity > 0)) return refusal(p.symbol, p.side, p.price, [...rules, { rule: 'no-position', effect: 'block', detail: 'nothing held to sell' }]);
+      if (p.intent === 'trim' && notional < limits.minOrderNotional) {
+        return refusal(p.symbol, p.side, p.price, [...rules, { rule: 'min-order-size', effect: 'block', detail: `trim of ${money(notional)} < minimum ${limits.minOrderNotional}` }]);
+      }
+      cash += notional * (1 - ctx.costRate);
+      totalExposure -= notional;
+      dailyNotional += notional;
+      return { symbol: p.symbol, side: 'sell', approved: true, quantity, price: p.price, notional, rules };
+    }
+
+    const verdict = verdicts[p.symbol];
+    if (!verdict) return refusal(p.symbol, p.side, p.price, [...rules, { rule: 'llm-verdict', effect: 'block', detail: 'no LLM verdict for this proposal' }]);
+    const verdictNote = verdict.fallback ? `fallback (${verdict.fallbackReason})` : `${verdict.model} (confidence ${verdict.confidence.toFixed(2)})`;
+    if (!verdict.approve) {
+      return refusal(p.symbol, p.side, p.price, [...rules, { rule: 'llm-verdict', effect: 'block', detail: `rejected by ${verdictNote}: ${verdict.reason}` }]);
+    }
+    const resized = p.side === 'buy' && verdict.sizeMultiplier < 1;
+    rules.push({ rule: 'llm-verdict', effect: resized ? 'resize' : 'info', detail: `approved by ${verdictNote}${resized ? `; size x${verdict.sizeMultiplier}` : ''}` });
+
+    if (p.side === 'sell') {
+      // An approved exit closes the whole position: a fallback's size cut exists to limit new risk, and
+      // halving exits would leave a shrinking remainder open cycle after cycle.
+      if (!(held > 0)) return refusal(p.symbol, p.side, p.price, [...rules, { rule: 'no-position', effect: 'block', detail: 'no position to sell' }]);
+      rules.push({ rule: 'exit-signal', effect: 'info', detail: `sell the whole position of ${held}` });
+      const notional = held * p.price;
+      cash += notional * (1 - ctx.costRate);
+      totalExposure -= notional;
+      dailyNotional += notional;
+      return { symbol: p.symbol, side: 'sell', approved: true, quantity: held, price: p.price, notional, rules };
+    }
+
+    const s = stats[p.symbol];
+    const conviction = p.signal?.probabilities.up ?? 0;
+    const kelly = kellyFraction(conviction, ctx.tradeStats, limits);
+    const sizes: [string, number][] = [
+      ['weight', limits.maxAssetWeight * marked - positionValue(book, p.symbol, prices) - (bought.get(p.symbol) ?? 0)],
+      ['atr', s ? atrNotional(marked, p.price, s.atr, limits) : NaN],
+      ['kelly', kelly.fraction * marked],
+    ];
+    const applicable = sizes.filter(([, v]) => Number.isFinite(v));
+    const [sizeRule, base] = applicable.reduce((min, x) => (x[1] < min[1] ? x : min));
+    rules.push({
+      rule: 'sizing', effect: 'info',
+      detail: `${sizeRule} size wins: ${applicable.map(([k, v]) => `${k} ${money(v)}`).join(', ')} (Kelly p ${conviction.toFixed(3)}, b ${kelly.b.toFixed(2)}${kelly.observed ? ' observed' : ' prior'})`,
+    });
+    let notional = Math.max(0, base) * verdict.sizeMultiplier;
+
+    const cut = (rule: string, room: number, why: string) => {
+      if (room >= notional) return;
+      const value = Math.max(0, room);
+      rules.push({ rule, effect: value <= 0 ? 'block' : 'resize', detail: `${why}: size cut from ${money(notional)} to ${money(value)}` });
+      notional = value;
+    };
+
+    let worst = { symbol: '', c: -1 };
+    for (const other of Object.keys(book.positions)) {
+      if (other === p.symbol || !stats[other] || !s) continue;
+      const c = correlation(s.returns, stats[other].returns);
+      if (Number.isFinite(c) && c > worst.c) worst = { symbol: other, c };
+    }
+    if (worst.c > limits.correlationRejectAbove) {
+      rules.push({ rule: 'correlation', effect: 'block', detail: `correlation ${worst.c.toFixed(2)} with held ${worst.symbol} > ${limits.correlationRejectAbove}` });
+      notional = 0;
+    } else if (worst.c > limits.correlationLimit) {
+      rules.push({ rule: 'correlation', effect: 'resize', detail: `correlation ${worst.c.toFixed(2)} with held ${worst.symbol} > ${limits.correlationLimit}: size halved` });
+      notional /= 2;
+    }
+
+    cut('max-total-exposure', limits.maxTotalExposure * marked - totalExposure, `exposure ${money(totalExposure)} of at most ${money(limits.maxTotalExposure * marked)}`);
+    cut('cash-buffer', (cash - limits.cashBuffer * marked) / (1 + ctx.costRate), `cash ${money(cash)} must keep ${money(limits.cashBuffer * marked)} in reserve`);
+    // A top-up shares the position's existing stop, which may sit further away than a fresh one would.
+    const existing = book.positions[p.symbol]?.protection;
+    const stopDistance = existing ? p.price - effectiveStop(existing).level : s && s.atr > 0 ? limits.stopAtrMultiple * s.atr : NaN;
+    if (stopDistance > 0) {
+      cut('max-portfolio-heat', ((limits.maxPortfolioHeat * marked - heat) * p.price) / stopDistance, `open risk to stops ${money(heat)} of at most ${money(limits.maxPortfolioHeat * marked)}`);
+    }
+    cut('max-trade-notional', limits.maxTradeNotional, `per-trade cap ${money(limits.maxTradeNotional)}`);
+    // Fills may come in up to costRate above the decision price: the caps on traded notional allow for that.
+    cut('max-daily-notional', (limits.maxDailyNotional - dailyNotional) / (1 + ctx.costRate), `daily cap ${money(limits.maxDailyNotional)}, ${money(dailyNotional)} used`);
+
+    if (held === 0 && positions >= limits.maxConcurrentPositions) {
+      rules.push({ rule: 'max-concurrent-positions', effect: 'block', detail: `${positions} positions open (limit ${limits.maxConcurrentPositions})` });
+      notional = 0;
+    }
+    if (notional < limits.minOrderNotional || !(notional > 0)) {
+      rules.push({ rule: 'min-order-size', effect: 'block', detail: `notional ${money(notional)} < minimum ${limits.minOrderNotional}` });
+      return refusal(p.symbol, p.side, p.price, rules);
+    }
+    const quantity = notional / p.price;
+    cash -= notional * (1 + ctx.costRate);
+    totalExposure += notional;
+    dailyNotional += notional * (1 + ctx.costRate);
+    if (stopDistance > 0) heat += quantity * stopDistance;
+    if (held === 0 && !bought.has(p.symbol)) positions += 1;
+    bought.set(p.symbol, (bought.get(p.symbol) ?? 0) + notional);
+    return { symbol: p.symbol, side: 'buy', approved: true, quantity, price: p.price, notional, rules };
+  });
+}

@@ -1,0 +1,65 @@
+/**
+ * Protective exits: stop-loss at stopAtrMultiple x ATR under the entry, take-profit at rewardToRisk times that
+ * distance above it, and a trailing stop trailingAtrMultiple x ATR under the highest high since entry. The
+ * portfolio checks them every cycle against each new candle; the backtester runs the same function intrabar.
+ *
+ * Conservative rule when one candle touches both the stop and the take-profit: the stop is assumed to have
+ * come first. The trailing level used for a candle is the one set by earlier candles: a candle's own high
+ * never raises the stop that its own low is compared with (the order inside a candle is unknown).
+ */
+import type { RiskLimits } from '../config';
+import type { Protection, RuleFired } from '../types';
+
+export interface CandleRange {
+  time: number;
+  open: number;
+  high: number;
+  low: number;
+}
+
+export interface ExitHit {
+  rule: 'stop-loss' | 'trailing-stop' | 'take-profit';
+  /** The price the exit is assumed to trade at: the level, or the open when the candle gapped through it. */
+  price: number;
+  detail: string;
+}
+
+export function armProtection(entryPrice: number, atr: number, candleTime: number, limits: RiskLimits): Protection | undefined {
+  if (!(atr > 0) || !(entryPrice > 0)) return undefined;
+  const distance = limits.stopAtrMultiple * atr;
+  return {
+    stop: entryPrice - distance,
+    takeProfit: entryPrice + limits.rewardToRisk * distance,
+    highWater: entryPrice,
+    trailDistance: limits.trailingAtrMultiple * atr,
+    checkedThrough: candleTime,
+  };
+}
+
+export function effectiveStop(p: Protection): { level: number; trailing: boolean } {
+  const trail = p.highWater - p.trailDistance;
+  return trail > p.stop ? { level: trail, trailing: true } : { level: p.stop, trailing: false };
+}
+
+/** Checks one candle; returns the exit it triggers (if any) and the protection to carry to the next candle. */
+export function checkCandle(p: Protection, candle: CandleRange): { hit: ExitHit | null; next: Protection } {
+  if (candle.time <= p.checkedThrough) return { hit: null, next: p };
+  const { level, trailing } = effectiveStop(p);
+  const rule = trailing ? 'trailing-stop' : 'stop-loss';
+  const next = { ...p, highWater: Math.max(p.highWater, candle.high), checkedThrough: candle.time };
+  if (candle.open <= level) {
+    return { hit: { rule, price: candle.open, detail: `opened at ${candle.open} through the ${rule} at ${level.toFixed(6)}` }, next };
+  }
+  if (candle.low <= level) {
+    return { hit: { rule, price: level, detail: `low ${candle.low} touched the ${rule} at ${level.toFixed(6)}` }, next };
+  }
+  if (candle.high >= p.takeProfit) {
+    const price = Math.max(p.takeProfit, candle.open);
+    return { hit: { rule: 'take-profit', price, detail: `high ${candle.high} reached the take-profit at ${p.takeProfit.toFixed(6)}` }, next };
+  }
+  return { hit: null, next };
+}
+
+export function exitRule(hit: ExitHit): RuleFired {
+  return { rule: hit.rule, effect: 'info', detail: hit.detail };
+}

@@ -1,0 +1,160 @@
+/**
+ * Planning, before the LLM is asked anything:
+ * - `protectiveExits` checks every held position's stop, trailing stop and take-profit against the newest candle;
+ *   it runs right after the market data, so exits fire even when the model pipeline fails;
+ * - `planTrades` adds rebalancing trims and turns signals into entries and signal exits, refusing at once what
+ *   no verdict could rescue (halts, cooldowns, weak signals, full positions), with one intent per symbol.
+ */
+import type { RiskLimits } from '../config';
+import { equity, positionValue } from '../ledger';
+import type { MarketStats } from '../marketStats';
+import type { PortfolioBook, RiskDecision, RuleFired, Side, Signal, TradeProposal } from '../types';
+import { cooldownCheck, type CooldownBook } from './cooldowns';
+import { armProtection, checkCandle, exitRule } from './exits';
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+export function refusal(symbol: string, side: Side, price: number, rules: RuleFired[]): RiskDecision {
+  return { symbol, side, approved: false, quantity: 0, price, notional: 0, rules };
+}
+
+export function pricesOf(stats: Record<string, MarketStats>): Record<string, number> {
+  return Object.fromEntries(Object.values(stats).map((s) => [s.symbol, s.price]));
+}
+
+/**
+ * Checks every held position's protective levels against the newest candle. A position without levels (opened
+ * before they existed, or when ATR was unknown) is armed now from the current price, so none stays unguarded.
+ */
+export function protectiveExits(book: PortfolioBook, stats: Record<string, MarketStats>, limits: RiskLimits): { exits: TradeProposal[]; book: PortfolioBook } {
+  const positions = { ...book.positions };
+  const exits: TradeProposal[] = [];
+  for (const p of Object.values(book.positions)) {
+    const s = stats[p.symbol];
+    if (!s) continue;
+    if (!p.protection) {
+      const armed = armProtection(s.price, s.atr, s.time, limits);
+      if (armed) positions[p.symbol] = { ...p, protection: armed };
+      continue;
+    }
+    const { hit, next } = checkCandle(p.protection, { time: s.time, open: s.open, high: s.high, low: s.low });
+    positions[p.symbol] = { ...p, protection: next };
+    if (hit) exits.push({ symbol: p.symbol, side: 'sell', price: s.price, intent: 'protective-exit', quantity: p.quantity, reasons: [exitRule(hit)] });
+  }
+  return { exits, book: { ...book, positions } };
+}
+
+export interface PlanContext {
+  book: PortfolioBook;
+  stats: Record<string, MarketStats>;
+  limits: RiskLimits;
+  cooldowns: CooldownBook;
+  now: number;
+  /** Set once the daily loss limit fired in the current trading day. */
+  dailyHalt: boolean;
+  /** Why the portfolio is halted (drawdown or emergency stop), if it is: entries stop until a human resumes. */
+  halt?: string;
+  /** Protective exits already decided this cycle. */
+  exits: TradeProposal[];
+}
+
+export interface TradePlan {
+  /** Risk-reducing trades first (protective exits, trims, signal exits), then entries. */
+  proposals: TradeProposal[];
+  refused: RiskDecision[];
+  dailyLossLimitHit: boolean;
+}
+
+export function dailyLossBreached(book: PortfolioBook, marked: number, limits: RiskLimits): RuleFired | null {
+  const loss = book.dayStartEquity - marked;
+  if (book.dayStartEquity <= 0 || loss < limits.dailyLossLimit * book.dayStartEquity) return null;
+  return {
+    rule: 'daily-loss-limit',
+    effect: 'block',
+    detail: `equity ${marked.toFixed(2)} is ${pct(loss / book.dayStartEquity)} below the day's start ${book.dayStartEquity.toFixed(2)} (limit ${pct(limits.dailyLossLimit)}): no new entries until the next trading day`,
+  };
+}
+
+export function planTrades(signals: Signal[], ctx: PlanContext): TradePlan {
+  const { book, limits, stats } = ctx;
+  const prices = pricesOf(stats);
+  const marked = equity(book, prices);
+  const breach = dailyLossBreached(book, marked, limits);
+  const dailyHalt: RuleFired | null = breach ?? (ctx.dailyHalt ? { rule: 'daily-loss-limit', effect: 'block', detail: 'daily loss limit hit earlier today: no new entries until the next trading day' } : null);
+  const signalBySymbol = new Map(signals.map((s) => [s.symbol, s]));
+  const busy = new Set(ctx.exits.map((e) => e.symbol));
+  const proposals: TradeProposal[] = ctx.exits.map((e) => ({ ...e, signal: signalBySymbol.get(e.symbol) }));
+  const refused: RiskDecision[] = [];
+  const positionsHeld = Object.keys(book.positions).length;
+
+  // Rebalancing: overweight positions are trimmed back to the target weight.
+  for (const p of Object.values(book.positions)) {
+    if (busy.has(p.symbol) || !(marked > 0)) continue;
+    const price = prices[p.symbol] ?? p.avgPrice;
+    const weight = positionValue(book, p.symbol, prices) / marked;
+    if (weight <= limits.trimAbove) continue;
+    const sellCooldown = cooldownCheck(ctx.cooldowns, p.symbol, 'sell', ctx.now, price, limits.cooldowns.overrideMove);
+    if (sellCooldown.blocked) continue;
+    const quantity = Math.min(p.quantity, ((weight - limits.maxAssetWeight) * marked) / price);
+    busy.add(p.symbol);
+    proposals.push({
+      symbol: p.symbol, side: 'sell', price, intent: 'trim', quantity, signal: signalBySymbol.get(p.symbol),
+      reasons: [{ rule: 'rebalance-trim', effect: 'info', detail: `weight ${pct(weight)} > ${pct(limits.trimAbove)}: trim to ${pct(limits.maxAssetWeight)}` }, ...(sellCooldown.rule ? [sellCooldown.rule] : [])],
+    });
+  }
+
+  for (const signal of signals) {
+    if (busy.has(signal.symbol)) continue; // one active intent per symbol
+    busy.add(signal.symbol);
+    const price = prices[signal.symbol];
+    const held = book.positions[signal.symbol]?.quantity ?? 0;
+    const { up, down } = signal.probabilities;
+    const side: Side = held > 0 && down > up ? 'sell' : 'buy';
+    const conviction = side === 'buy' ? up : down;
+    const refuse = (...rules: RuleFired[]) => refused.push(refusal(signal.symbol, side, price, rules));
+
+    if (side === 'buy' && up <= down) {
+      refuse({ rule: held > 0 ? 'hold' : 'no-entry-signal', effect: 'block', detail: `P(up) ${up.toFixed(3)} <= P(down) ${down.toFixed(3)}${held > 0 ? '' : ' and no position to sell'}` });
+      continue;
+    }
+    if (conviction < limits.minConfidence) {
+      refuse({ rule: 'confidence-threshold', effect: 'block', detail: `P(${side === 'buy' ? 'up' : 'down'}) ${conviction.toFixed(3)} < ${limits.minConfidence}` });
+      continue;
+    }
+    const infos: RuleFired[] = [];
+    if (side === 'sell') {
+      const hold = cooldownCheck(ctx.cooldowns, signal.symbol, 'hold', ctx.now, price, limits.cooldowns.overrideMove);
+      const sell = cooldownCheck(ctx.cooldowns, signal.symbol, 'sell', ctx.now, price, limits.cooldowns.overrideMove);
+      const blocked = [hold, sell].find((c) => c.blocked);
+      if (blocked) { refuse(blocked.rule!); continue; }
+      infos.push(...[hold.rule, sell.rule].filter((r): r is RuleFired => Boolean(r)));
+      proposals.push({ symbol: signal.symbol, side, price, signal, intent: 'signal-exit', quantity: held, reasons: infos });
+      continue;
+    }
+    if (ctx.halt) { refuse({ rule: 'halted', effect: 'block', detail: `${ctx.halt}; no new entries until a human resumes the portfolio` }); continue; }
+    if (dailyHalt) { refuse(dailyHalt); continue; }
+    const buy = cooldownCheck(ctx.cooldowns, signal.symbol, 'buy', ctx.now, price, limits.cooldowns.overrideMove);
+    if (buy.blocked) { refuse(buy.rule!); continue; }
+    if (buy.rule) infos.push(buy.rule);
+    const weight = marked > 0 ? positionValue(book, signal.symbol, prices) / marked : 0;
+    if (weight >= limits.maxAssetWeight) {
+      refuse({ rule: 'max-asset-weight', effect: 'block', detail: `already ${pct(weight)} of equity (limit ${pct(limits.maxAssetWeight)})` });
+      continue;
+    }
+    if (held === 0 && positionsHeld >= limits.maxConcurrentPositions) {
+      refuse({ rule: 'max-concurrent-positions', effect: 'block', detail: `${positionsHeld} positions open (limit ${limits.maxConcurrentPositions})` });
+      continue;
+    }
+    if (held > 0 && book.cash <= limits.deployCashAbove * marked) {
+      refuse({ rule: 'deploy-cash', effect: 'block', detail: `topping up a held position only spends cash above ${pct(limits.deployCashAbove)} of equity; cash is ${pct(book.cash / marked)}` });
+      continue;
+    }
+    proposals.push({ symbol: signal.symbol, side, price, signal, intent: 'entry', reasons: infos });
+  }
+  return { proposals, refused, dailyLossLimitHit: breach !== null };
+}
+
+/** Entries and signal exits wait for the LLM; protective exits and trims reduce risk and never do. */
+export function needsLlm(p: TradeProposal): boolean {
+  return p.intent === undefined || p.intent === 'entry' || p.intent === 'signal-exit';
+}
