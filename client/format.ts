@@ -1,5 +1,5 @@
 /** Plain-text tables for the CLI. */
-import type { PortfolioStatus } from '../workflows/messages';
+import type { PortfolioRisk, PortfolioStatus } from '../workflows/messages';
 
 const money = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const qty = (n: number) => Number(n.toPrecision(8)).toString();
@@ -15,6 +15,8 @@ export function formatStatus(s: PortfolioStatus): string {
   const lines = [
     `portfolio  ${s.portfolioId}  (${s.mode.toUpperCase()}, market ${s.market})`,
     `state      ${s.state}${s.pauseReason ? ` (${s.pauseReason})` : ''}${s.dailyHalt ? '  [daily loss limit: no new entries today]' : ''}`,
+    ...(s.halt ? [`HALTED     ${s.halt.kind} since ${s.halt.since}: ${s.halt.reason} (resume to end it)`] : []),
+    ...(s.riskScore !== undefined ? [`risk       score ${s.riskScore}/100; 1-day 95% VaR ${money(s.valueAtRisk ?? NaN)}`] : []),
     `cash       ${money(s.cash)}    equity ${money(s.equity)}    realised PnL today ${money(s.realizedPnlToday)}`,
     `cycles     ${s.cyclesRun} run; interval ${s.config.intervalMs / 1000}s; symbols ${s.config.symbols.join(' ')}`,
   ];
@@ -24,9 +26,15 @@ export function formatStatus(s: PortfolioStatus): string {
     lines.push(`           ${c.workflowId}`);
   }
   lines.push('', 'positions');
-  lines.push(s.positions.length ? table(['symbol', 'quantity', 'avg price'], s.positions.map((p) => [p.symbol, qty(p.quantity), money(p.avgPrice)])) : '  (none)');
+  lines.push(s.positions.length
+    ? table(['symbol', 'quantity', 'avg price', 'stop', 'take-profit'], s.positions.map((p) => [
+      p.symbol, qty(p.quantity), money(p.avgPrice),
+      p.protection ? money(Math.max(p.protection.stop, p.protection.highWater - p.protection.trailDistance)) : '-',
+      p.protection ? money(p.protection.takeProfit) : '-',
+    ]))
+    : '  (none)');
   lines.push('', 'cooldowns');
-  lines.push(s.cooldowns.length ? table(['symbol', 'until'], s.cooldowns.map((c) => [c.symbol, c.until])) : '  (none)');
+  lines.push(s.cooldowns.length ? table(['symbol', 'kind', 'until'], s.cooldowns.map((c) => [c.symbol, c.kind, c.until])) : '  (none)');
   return lines.join('\n');
 }
 
@@ -51,4 +59,39 @@ export function formatOrders(rows: Row[]): string {
 
 export function formatTrace(t: Row): string {
   return JSON.stringify(t, null, 2);
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+
+function usageCell(u: { used: number; unit: string }): string {
+  return u.unit === 'fraction' ? pct(u.used) : u.unit === 'quote' ? money(u.used) : String(u.used);
+}
+
+export function formatRisk(r: PortfolioRisk): string {
+  const lines: string[] = [];
+  if (r.halts.length) r.halts.forEach((h) => lines.push(`HALT ${h.kind}${h.since ? ` since ${h.since}` : ''}: ${h.reason}`));
+  else lines.push('no halts');
+  if (r.report) {
+    const p = r.report.riskScoreParts;
+    lines.push(`risk score ${r.report.riskScore}/100 (volatility ${p.volatility.toFixed(2)}, concentration ${p.concentration.toFixed(2)}, correlation ${p.correlation.toFixed(2)}, confidence ${p.confidence.toFixed(2)})`);
+    lines.push(`1-day 95% VaR ${money(r.report.valueAtRisk)} (${r.report.valueAtRiskMethod}); equity ${money(r.report.equity)}`);
+  } else lines.push('(no cycle has reported risk figures yet)');
+  if (r.peakEquity !== undefined) lines.push(`peak equity ${money(r.peakEquity)}; drawdown ${pct(r.drawdown ?? 0)} of at most ${pct(r.limits.maxDrawdown)}`);
+  if (r.report) {
+    lines.push('', table(['limit', 'used', 'limit value'], r.report.usage.map((u) => [u.limit, usageCell(u), u.unit === 'fraction' ? pct(u.max) : u.unit === 'quote' ? money(u.max) : String(u.max)])));
+  }
+  const l = r.limits;
+  lines.push('', 'other limits');
+  lines.push(table(['rule', 'setting'], [
+    ['minOrderNotional', money(l.minOrderNotional)], ['maxTradeNotional', money(l.maxTradeNotional)], ['minConfidence', String(l.minConfidence)],
+    ['correlation', `halve above ${l.correlationLimit}, refuse above ${l.correlationRejectAbove} (${l.correlationWindowDays} days)`],
+    ['sizing', `risk ${pct(l.riskPerTrade)} per trade to a ${l.stopAtrMultiple}x ATR stop; Kelly x${l.kellyFraction} capped at ${pct(l.kellyCap)}`],
+    ['exits', `stop ${l.stopAtrMultiple}x ATR, take-profit ${l.rewardToRisk}R, trailing ${l.trailingAtrMultiple}x ATR`],
+    ['rebalancing', `trim above ${pct(l.trimAbove)}; top up only with cash above ${pct(l.deployCashAbove)}`],
+    ['cooldowns', `buy ${l.cooldowns.buyMs / 60_000} min, sell ${l.cooldowns.sellMs / 60_000} min, hold ${l.cooldowns.holdMs / 60_000} min; override on a ${pct(l.cooldowns.overrideMove)} move`],
+    ['drawdown', `halt at ${pct(l.maxDrawdown)}${l.liquidateOnDrawdown ? ' and liquidate' : ''}`],
+    ['trading day', `starts ${l.tradingDayOffsetMs / 60_000} min after 00:00 UTC`],
+  ]));
+  if (r.tradeStats) lines.push('', `closed trades: ${r.tradeStats.wins} won, ${r.tradeStats.losses} lost`);
+  return lines.join('\n');
 }

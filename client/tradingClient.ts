@@ -8,8 +8,11 @@ import type { ConfigPatch, PortfolioConfig } from '../domain/config';
 import { checkConfig } from '../domain/config';
 import { portfolioWorkflowId, TASK_QUEUES } from '../domain/queues';
 import { cycleSearchAttributes, portfolioMemo, SEARCH_ATTRIBUTE_KEYS } from '../domain/visibility';
-import type { PortfolioState, PortfolioStatus } from '../workflows/messages';
-import { pauseSignal, resumeSignal, setConfigUpdate, statusQuery, stopSignal } from '../workflows/messages';
+import type { RiskLimits, RiskPatch } from '../domain/config';
+import type { PortfolioRisk, PortfolioState, PortfolioStatus } from '../workflows/messages';
+import {
+  emergencyStopSignal, pauseSignal, resumeSignal, riskQuery, setConfigUpdate, setRiskLimitsUpdate, statusQuery, stopSignal,
+} from '../workflows/messages';
 import type { portfolioWorkflow } from '../workflows/portfolio';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
@@ -93,4 +96,7 @@ export const portfolioOps = {
   stop: (h: WorkflowHandle, reason?: string) => h.signal(stopSignal, { reason }),
   status: (h: WorkflowHandle): Promise<PortfolioStatus> => h.query(statusQuery),
   setConfig: (h: WorkflowHandle, patch: ConfigPatch): Promise<PortfolioConfig> => h.executeUpdate(setConfigUpdate, { args: [patch] }),
+  setRiskLimits: (h: WorkflowHandle, patch: RiskPatch): Promise<RiskLimits> => h.executeUpdate(setRiskLimitsUpdate, { args: [patch] }),
+  risk: (h: WorkflowHandle): Promise<PortfolioRisk> => h.query(riskQuery),
+  emergencyStop: (h: WorkflowHandle, reason?: string) => h.signal(emergencyStopSignal, { reason }),
 };

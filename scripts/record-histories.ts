@@ -1,19 +1,23 @@
 /**
  * Records the workflow histories that the replay tests replay: a portfolio that runs cycles with orders, is
- * paused, resumed, reconfigured and stopped, plus one of its cycles that placed an order. Run it after an
- * intended workflow change (`npm run record-histories`), keep the old files, and commit the new ones.
+ * paused, resumed, reconfigured (config and risk limits), emergency-stopped, resumed and stopped, plus one of its
+ * cycles that placed an order and its liquidation. Run it after an intended workflow change
+ * (`npm run record-histories -- <version label>`), keep the old files, and commit the new ones.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { recentOrders } from '../activities/persistence/queries';
+import { recentCycles, recentOrders } from '../activities/persistence/queries';
 import { portfolioHandle, portfolioOps, startPortfolio } from '../client/tradingClient';
 import { replayConfig, startTestStack, waitFor } from '../tests/helpers/testStack';
 import { temporalCliPath } from '../workers/temporalServer';
 
 const OUT_DIR = path.resolve(__dirname, '../tests/replay/histories');
+/** Names the workflow version the histories belong to, e.g. `v2-risk-engine`: `npm run record-histories -- <label>`. */
+const LABEL = process.argv[2];
 
 async function main() {
+  if (!LABEL || !/^[a-z0-9-]+$/.test(LABEL)) throw new Error('give a label for this workflow version, e.g. `npm run record-histories -- v2-risk-engine`');
   const stack = await startTestStack();
   try {
     await stack.startWorkers();
@@ -26,7 +30,16 @@ async function main() {
     await portfolioOps.resume(handle);
     await portfolioOps.setConfig(handle, { risk: { maxAssetWeight: 0.15 } }).catch(() => undefined);
     await portfolioOps.setConfig(handle, { risk: { maxAssetWeight: 0.1 } });
+    await portfolioOps.setRiskLimits(handle, { maxDrawdown: 0.12 });
     await waitFor('two more cycles', async () => ((await portfolioOps.status(handle)).cyclesRun >= 4 ? true : undefined));
+    await waitFor('a position to liquidate', async () => ((await portfolioOps.status(handle)).positions.length > 0 ? true : undefined), 120_000);
+    await portfolioOps.emergencyStop(handle, 'recording an emergency stop');
+    await waitFor('the liquidation', async () => ((await portfolioOps.status(handle)).positions.length === 0 ? true : undefined));
+    await portfolioOps.resume(handle);
+    await waitFor('a cycle after the resume', async () => {
+      const s = await portfolioOps.status(handle);
+      return !s.halt && s.cyclesRun >= 5 ? true : undefined;
+    });
     await portfolioOps.stop(handle);
     await handle.result();
 
@@ -36,12 +49,17 @@ async function main() {
       // The Temporal CLI writes the canonical history JSON, the same as the Web UI's download.
       const json = execFileSync(temporalCliPath(), ['workflow', 'show', '--workflow-id', workflowId, '--address', stack.env.address, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
       const history = JSON.parse(json);
-      const file = path.join(OUT_DIR, `${stamp}-${name}.json`);
+      const file = path.join(OUT_DIR, `${stamp}-${LABEL}-${name}.json`);
+      // Histories of earlier versions are the point of the replay test: never replace one.
+      if (fs.existsSync(file)) throw new Error(`${path.relative(process.cwd(), file)} exists already: pick another label`);
       fs.writeFileSync(file, JSON.stringify({ workflowId, history }, null, 1));
       console.log(`wrote ${path.relative(process.cwd(), file)} (${history.events?.length} events)`);
     };
     await save('portfolio', handle.workflowId);
     await save('cycle-with-order', order.cycleId);
+    const liquidation = (await recentCycles(config.portfolioId, 100)).find((c) => c.id.includes('-liquidation-'));
+    if (!liquidation) throw new Error('no liquidation was recorded');
+    await save('liquidation', liquidation.id);
   } finally {
     await stack.teardown();
   }

@@ -163,7 +163,10 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
   while (!stopping) {
     await condition(() => !state.paused || stopping || liquidationPending());
     if (liquidationPending()) {
-      await liquidate();
+      // Checked here, not only when requested: a request handled just before the previous liquidation's result
+      // was applied would otherwise start a second one with nothing left to sell.
+      if (Object.keys(state.book.positions).length > 0) await liquidate();
+      else state.liquidationsDone = state.liquidationsRequested;
       continue;
     }
     if (stopping) break;

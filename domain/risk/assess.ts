@@ -37,7 +37,13 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
   let positions = Object.keys(book.positions).length;
   const bought = new Map<string, number>();
 
-  return proposals.map((p): RiskDecision => {
+  // Sells are assessed first, as they are executed first: their proceeds and notional count before any buy is sized.
+  const order = proposals.map((_, i) => i).sort((a, b) => Number(proposals[a].side === 'buy') - Number(proposals[b].side === 'buy'));
+  const decisions: RiskDecision[] = new Array(proposals.length);
+  for (const i of order) decisions[i] = decide(proposals[i]);
+  return decisions;
+
+  function decide(p: TradeProposal): RiskDecision {
     const rules: RuleFired[] = [...(p.reasons ?? [])];
     const held = book.positions[p.symbol]?.quantity ?? 0;
 
@@ -76,7 +82,11 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
     }
 
     const s = stats[p.symbol];
-    const conviction = p.signal?.probabilities.up ?? 0;
+    // Kelly's p is the chance the bet wins. With a down/flat/up model, flat outcomes barely move the position, so
+    // the bet is decided between up and down: p = P(up) / (P(up) + P(down)).
+    const up = p.signal?.probabilities.up ?? 0;
+    const down = p.signal?.probabilities.down ?? 0;
+    const conviction = up + down > 0 ? up / (up + down) : 0;
     const kelly = kellyFraction(conviction, ctx.tradeStats, limits);
     const sizes: [string, number][] = [
       ['weight', limits.maxAssetWeight * marked - positionValue(book, p.symbol, prices) - (bought.get(p.symbol) ?? 0)],
@@ -140,5 +150,5 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
     if (held === 0 && !bought.has(p.symbol)) positions += 1;
     bought.set(p.symbol, (bought.get(p.symbol) ?? 0) + notional);
     return { symbol: p.symbol, side: 'buy', approved: true, quantity, price: p.price, notional, rules };
-  });
+  }
 }

@@ -3,7 +3,7 @@
  * - weight: up to maxAssetWeight of equity in the asset;
  * - ATR: the position loses riskPerTrade of equity if the stop (stopAtrMultiple x ATR away) is hit;
  * - Kelly: kellyFraction x (p - (1 - p) / b) of equity, capped at kellyCap, where p is the calibrated probability
- *   of the trade's direction and b the observed average win / average loss. Until at least MIN_TRADES wins and
+ *   that the trade wins (P(up) / (P(up) + P(down)) for a buy) and b the observed average win / average loss. Until at least MIN_TRADES wins and
  *   MIN_TRADES losses are on record, b is taken as 1 (no evidence of an edge in payoff).
  */
 import type { RiskLimits } from '../config';

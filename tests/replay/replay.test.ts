@@ -28,6 +28,7 @@ describe('replay of committed histories', () => {
   it('has histories of both workflow types to replay', () => {
     expect(recorded.some((h) => h.file.includes('portfolio'))).toBe(true);
     expect(recorded.some((h) => h.file.includes('cycle'))).toBe(true);
+    expect(recorded.some((h) => h.file.includes('liquidation'))).toBe(true);
   });
 
   it('replays every history against the current workflow code', async () => {

@@ -112,10 +112,14 @@ describe('assessment: sizing and limits', () => {
   const book = newBook(10_000, T0);
 
   it('takes the smallest of the weight, ATR and Kelly sizes', () => {
-    // ATR 1% of price: stop 2.5% away; risking 1% of equity -> 4000. Kelly (p 0.6, b 1): 0.5 x 0.2 = 10% -> 1000.
-    const [d] = assess([entry('BTC/USDT')], book);
-    expect(d.notional).toBeCloseTo(1_000, 6);
-    expect(d.rules.find((r) => r.rule === 'sizing')?.detail).toMatch(/^kelly size wins: weight 2000\.00, atr 4000\.00, kelly 1000\.00/);
+    // ATR 1% of price: stop 2.5% away; risking 1% of equity -> 4000. Kelly: p = 0.4 / (0.4 + 0.3) = 4/7, b 1:
+    // 0.5 x (2p - 1) = 1/14 of equity -> 714.29.
+    const [d] = assess([{ ...entry('BTC/USDT'), signal: signal('BTC/USDT', 0.4, 0.3) }], book);
+    expect(d.notional).toBeCloseTo(10_000 / 14, 6);
+    expect(d.rules.find((r) => r.rule === 'sizing')?.detail).toMatch(/^kelly size wins: weight 2000\.00, atr 4000\.00, kelly 714\.29 \(Kelly p 0\.571, b 1\.00 prior\)/);
+    // A bet with no edge between up and down gets nothing.
+    const [none] = assess([{ ...entry('BTC/USDT'), signal: signal('BTC/USDT', 0.3, 0.3) }], book);
+    expect(none.approved).toBe(false);
     // A wide ATR makes the ATR size the smallest.
     const [wide] = assess([entry('BTC/USDT', 0.9)], book, { stats: { ...STATS, 'BTC/USDT': flatStats('BTC/USDT', 100, 10) } });
     expect(wide.rules.find((r) => r.rule === 'sizing')?.detail).toMatch(/^atr size wins/);
@@ -145,7 +149,7 @@ describe('assessment: sizing and limits', () => {
     expect(rulesOf(t)).toContain('max-trade-notional');
     const [daily] = assess([entry('BTC/USDT', 0.99)], book, { limits: big, dailyNotional: 24_900 });
     expect(rulesOf(daily)).toContain('max-daily-notional');
-    expect(daily.notional).toBeCloseTo(100, 6);
+    expect(daily.notional).toBeCloseTo(100 / 1.002, 6);
   });
 
   it('keeps the open risk to stops under 15% of equity', () => {
@@ -164,8 +168,9 @@ describe('assessment: sizing and limits', () => {
     expect(rulesOf(assess([entry('BTC/USDT')], newBook(40, T0))[0])).toContain('min-order-size');
     const [rejected] = assess([entry('BTC/USDT')], book, {}, { 'BTC/USDT': verdict('BTC/USDT', false) });
     expect(rejected).toMatchObject({ approved: false, rules: [expect.objectContaining({ rule: 'llm-verdict', detail: expect.stringMatching(/too risky/) })] });
+    const [full] = assess([entry('BTC/USDT')], book);
     const [halved] = assess([entry('BTC/USDT')], book, {}, { 'BTC/USDT': verdict('BTC/USDT', true, 0.5, true) });
-    expect(halved.notional).toBeCloseTo(500, 6);
+    expect(halved.notional).toBeCloseTo(full.notional / 2, 6);
     const exit: TradeProposal = { symbol: 'BTC/USDT', side: 'sell', price: 100, signal: signal('BTC/USDT', 0.1, 0.6), intent: 'signal-exit', quantity: 3 };
     const [sold] = assess([exit], held(book, 'BTC/USDT', 3, 90), {}, { 'BTC/USDT': verdict('BTC/USDT', true, 0.5, true) });
     expect(sold).toMatchObject({ approved: true, quantity: 3 });
