@@ -52,10 +52,34 @@ export const metrics = {
     labelNames: ['model', 'reason'] as const,
     registers: [registry],
   }),
+  riskScore: new Gauge({
+    name: 'trader_risk_score',
+    help: 'Portfolio risk score (0-100, from volatility, concentration, correlation and confidence) at the last cycle',
+    labelNames: ['portfolio', 'mode'] as const,
+    registers: [registry],
+  }),
+  valueAtRisk: new Gauge({
+    name: 'trader_value_at_risk',
+    help: 'One-day 95% historical value at risk of the positions at the last cycle, in quote currency',
+    labelNames: ['portfolio', 'mode'] as const,
+    registers: [registry],
+  }),
+  riskLimitUsage: new Gauge({
+    name: 'trader_risk_limit_usage_ratio',
+    help: 'How much of each risk limit the portfolio used at the last cycle (1 = at the limit)',
+    labelNames: ['portfolio', 'limit'] as const,
+    registers: [registry],
+  }),
   equity: new Gauge({
     name: 'trader_equity',
     help: 'Portfolio equity marked at the last recorded cycle, in quote currency',
     labelNames: ['portfolio', 'mode'] as const,
+    registers: [registry],
+  }),
+  balanceDrifts: new Counter({
+    name: 'trader_balance_drift_total',
+    help: 'Assets whose book quantity differed from the account at reconciliation, by portfolio, venue and asset',
+    labelNames: ['portfolio', 'venue', 'asset'] as const,
     registers: [registry],
   }),
 };

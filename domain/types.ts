@@ -255,4 +255,6 @@ export interface CycleRecord {
   book: PortfolioBook;
   prices: Record<string, number>;
   equity: number;
+  /** The portfolio's risk figures after the cycle, for metrics. */
+  risk?: RiskReport;
 }

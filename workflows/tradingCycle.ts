@@ -168,7 +168,7 @@ export async function tradingCycleWorkflow(input: CycleInput): Promise<CycleOutc
   const record: CycleRecord = {
     cycleId, portfolioId: input.portfolioId, cycleNo: input.cycleNo, mode: config.mode, market: config.market,
     status, error, startedAt, finishedAt: workflowNow(),
-    features: featureVectors, signals, verdicts, decisions, orders, book, prices, equity: marked,
+    features: featureVectors, signals, verdicts, decisions, orders, book, prices, equity: marked, risk: report,
   };
   let finalStatus = status;
   try {

@@ -182,5 +182,15 @@ export async function recordCycle(record: CycleRecord, db: Db = openDatabase()):
     if (Number.isFinite(seconds) && seconds >= 0) metrics.cycleDuration.observe({ portfolio: record.portfolioId }, seconds);
   }
   if (Number.isFinite(record.equity)) metrics.equity.set({ portfolio: record.portfolioId, mode: record.mode }, record.equity);
+  if (record.risk) {
+    const labels = { portfolio: record.portfolioId, mode: record.mode };
+    metrics.riskScore.set(labels, record.risk.riskScore);
+    if (Number.isFinite(record.risk.valueAtRisk)) metrics.valueAtRisk.set(labels, record.risk.valueAtRisk);
+    for (const u of record.risk.usage) {
+      // The cash buffer is a floor, not a ceiling: report how much of the cash above it is left to spend.
+      const ratio = u.limit === 'cashBuffer' ? (u.used > 0 ? u.max / u.used : 1) : u.max > 0 ? u.used / u.max : 0;
+      metrics.riskLimitUsage.set({ portfolio: record.portfolioId, limit: u.limit }, ratio);
+    }
+  }
   return { cycleId: record.cycleId };
 }
