@@ -1,6 +1,6 @@
 # App image: every worker, the migrate one-shot and tradectl run from it (docker-compose.temporal.yml).
 # TypeScript runs through tsx, so there is no build step: the image is sources + production node_modules.
-FROM node:20-bookworm-slim
+FROM node:20-bookworm-slim AS app
 
 # openssl: Prisma's tooling probes libssl on Debian slim; ca-certificates: TLS for tools outside Node.
 RUN apt-get update \
@@ -31,4 +31,16 @@ USER node
 # 9464: /metrics and /health (METRICS_PORT); 9465: Temporal runtime metrics (TEMPORAL_METRICS_PORT).
 EXPOSE 9464 9465
 # Without arguments the worker serves every queue; compose passes `-- --queues <key>` per service.
+CMD ["npm", "run", "worker"]
+
+# The training worker (docker-compose service worker-training, queue `training`): the app image plus Python and
+# the pinned training environment of models/requirements.txt, installed at build time so a retrain downloads
+# nothing at run time. Every other service builds the `app` target above and carries no Python.
+FROM app AS training
+USER root
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 python3-venv \
+ && rm -rf /var/lib/apt/lists/*
+RUN bash models/venv.sh && chown -R node:node models/.venv /app/data
+USER node
 CMD ["npm", "run", "worker"]

@@ -1,11 +1,15 @@
 /**
- * inferSignals activity: runs the ONNX signal model (models/signal-xgb, trained by models/train.py) on the
- * feature vectors of one cycle.
+ * inferSignals activity: runs the served signal model (the calibrated ensemble of models/train.py, one ONNX
+ * graph) on the feature vectors of one cycle, all symbols in ONE batched session.run.
  *
- * One InferenceSession per worker process, created on first use and cached: loading costs milliseconds to
- * seconds, a run on a handful of rows costs microseconds. All symbols of a call go through ONE batched run.
- * Which model: env MODEL_DIR (a version directory holding manifest.json, or a root holding CURRENT), else the
- * repo's models/signal-xgb/<CURRENT>.
+ * Sessions are cached per worker process: loading costs milliseconds to seconds, a run on a handful of rows
+ * microseconds. Which model: the registry's CURRENT (./modelRegistry), or a version pinned by MODEL_DIR.
+ *
+ * Hot reload: at most every MODEL_RELOAD_CHECK_MS (default 10 s) a call re-reads CURRENT; when it names
+ * another version, that version is loaded and checked (manifest, sha256, inputs and outputs) BEFORE it
+ * replaces the served one, so a call always runs on one complete model, and the old session is released
+ * once the calls running on it finish. A promoted model that fails to load is refused loudly (log, metric)
+ * and the previous one keeps serving; it is tried again at the next check.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -13,22 +17,12 @@ import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { Direction, FeatureVector, Signal } from '../domain/types';
+import { modelMetrics } from './modelMetrics';
+import { readManifest, resolveModelDir, type ModelManifest } from './modelRegistry';
 
-const DEFAULT_MODEL_ROOT = path.resolve(__dirname, '..', 'models', 'signal-xgb');
-const DIRECTIONS: readonly Direction[] = ['down', 'flat', 'up'];
+export { resolveModelDir, type ModelManifest } from './modelRegistry';
 
-/** The part of models/signal-xgb/<version>/manifest.json that serving relies on. */
-export interface ModelManifest {
-  version: string;
-  featureNames: string[];
-  classes: Direction[];
-  onnx: {
-    file: string;
-    sha256: string;
-    input: { name: string };
-    outputs: { probabilities: string };
-  };
-}
+const DEFAULT_RELOAD_CHECK_MS = 10_000;
 
 export interface LoadedModelInfo {
   version: string;
@@ -39,14 +33,21 @@ export interface LoadedModelInfo {
   loadedAt: string;
 }
 
-interface LoadedModel {
+interface ServedModel {
   session: InferenceSession;
   manifest: ModelManifest;
   info: LoadedModelInfo;
+  /** Calls running on this session; a replaced model is released when this reaches 0. */
+  inFlight: number;
+  retired: boolean;
 }
 
-let loading: Promise<LoadedModel> | null = null;
-let loaded: LoadedModel | null = null;
+let served: ServedModel | null = null;
+/** One load at a time, shared by every call that needs it. */
+let loading: Promise<ServedModel> | null = null;
+let lastCheck = 0;
+/** MODEL_DIR as of the last load: a change (tests, operators) forces a reload at once. */
+let loadedFromEnv: string | undefined;
 
 export interface InferSignalsInput {
   features: FeatureVector[];
@@ -58,9 +59,16 @@ export async function inferSignals(input: InferSignalsInput): Promise<Signal[]> 
   }
   const { features } = input;
   if (features.length === 0) return [];
-  const { manifest, session } = await getModel();
-  const width = manifest.featureNames.length;
+  const model = await acquire();
+  try {
+    return await runBatch(model, features);
+  } finally {
+    release(model);
+  }
+}
 
+async function runBatch({ manifest, session }: ServedModel, features: FeatureVector[]): Promise<Signal[]> {
+  const width = manifest.featureNames.length;
   const batch = new Float32Array(features.length * width);
   features.forEach((fv, row) => {
     assertMatchesManifest(fv, manifest.featureNames);
@@ -93,6 +101,7 @@ export async function inferSignals(input: InferSignalsInput): Promise<Signal[]> 
       symbol: fv.symbol,
       asOf: fv.asOf,
       direction,
+      // The model's output is calibrated: the confidence is the probability of the chosen direction.
       confidence: probabilities[direction],
       probabilities,
       modelVersion: manifest.version,
@@ -130,58 +139,99 @@ function assertMatchesManifest(fv: FeatureVector, expected: string[]): void {
 
 const describe = (name: string | undefined): string => (name === undefined ? '(nothing)' : `"${name}"`);
 
-/** Loads the model once per process; call it at worker start to fail fast on a missing or corrupt model. */
-export async function loadModel(): Promise<LoadedModelInfo> {
-  return (await getModel()).info;
+function reloadCheckMs(): number {
+  const raw = process.env.MODEL_RELOAD_CHECK_MS;
+  const ms = raw === undefined ? DEFAULT_RELOAD_CHECK_MS : Number(raw);
+  return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_RELOAD_CHECK_MS;
 }
 
-function getModel(): Promise<LoadedModel> {
+/** The model to run on now, counted as in use until release(). */
+async function acquire(): Promise<ServedModel> {
+  const model = await currentModel();
+  model.inFlight++;
+  return model;
+}
+
+function release(model: ServedModel): void {
+  model.inFlight--;
+  if (model.retired && model.inFlight === 0) void model.session.release();
+}
+
+async function currentModel(): Promise<ServedModel> {
+  const envChanged = served !== null && process.env.MODEL_DIR !== loadedFromEnv;
+  if (served && !envChanged && Date.now() - lastCheck < reloadCheckMs()) return served;
+  lastCheck = Date.now();
+  let wanted: string;
+  try {
+    wanted = resolveModelDir();
+  } catch (err) {
+    if (served && !envChanged) return keepServing(served, err);
+    throw err;
+  }
+  if (served && !envChanged && served.info.dir === wanted) return served;
+  try {
+    return await switchTo(wanted);
+  } catch (err) {
+    if (served && !envChanged) return keepServing(served, err);
+    throw err;
+  }
+}
+
+function keepServing(model: ServedModel, err: unknown): ServedModel {
+  modelMetrics.reloads.inc({ outcome: 'failed' });
+  console.error(`inference: keeping model ${model.info.version}; the promoted model cannot be served: ${(err as Error).message}`);
+  return model;
+}
+
+function switchTo(dir: string): Promise<ServedModel> {
   if (!loading) {
-    loading = openModel(resolveModelDir()).then(
-      (model) => (loaded = model),
-      (err) => {
-        // Forget the failure so a fixed model directory is picked up without restarting the worker.
+    const env = process.env.MODEL_DIR;
+    loading = openModel(dir)
+      .then((model) => {
+        const previous = served;
+        served = model;
+        loadedFromEnv = env;
+        modelMetrics.reloads.inc({ outcome: previous ? 'reloaded' : 'loaded' });
+        modelMetrics.served.reset();
+        modelMetrics.served.set({ version: model.info.version }, 1);
+        if (previous) {
+          console.log(`inference: now serving model ${model.info.version} (was ${previous.info.version})`);
+          retire(previous);
+        }
+        return model;
+      })
+      .finally(() => {
         loading = null;
-        throw err;
-      },
-    );
+      });
   }
   return loading;
 }
 
+function retire(model: ServedModel): void {
+  model.retired = true;
+  if (model.inFlight === 0) void model.session.release();
+}
+
+/** Loads the model now (worker start, tests) to fail fast on a missing or corrupt one. */
+export async function loadModel(): Promise<LoadedModelInfo> {
+  return (await currentModel()).info;
+}
+
 /** What the worker serves, for status and logs; null until the first inference or loadModel(). */
 export function loadedModelInfo(): LoadedModelInfo | null {
-  return loaded ? loaded.info : null;
+  return served ? served.info : null;
 }
 
 /** Releases the session (worker shutdown, tests); the next call loads again, re-reading MODEL_DIR. */
 export async function unloadModel(): Promise<void> {
-  const current = loading;
-  loading = null;
-  loaded = null;
-  if (current) await (await current.catch(() => null))?.session.release();
+  await loading?.catch(() => undefined);
+  const model = served;
+  served = null;
+  lastCheck = 0;
+  if (model) retire(model);
 }
 
-export function resolveModelDir(env: NodeJS.ProcessEnv = process.env): string {
-  const configured = env.MODEL_DIR ? path.resolve(env.MODEL_DIR) : DEFAULT_MODEL_ROOT;
-  if (fs.existsSync(path.join(configured, 'manifest.json'))) return configured;
-  const currentFile = path.join(configured, 'CURRENT');
-  if (!fs.existsSync(currentFile)) {
-    throw ApplicationFailure.nonRetryable(
-      `no model at ${configured}: expected manifest.json (a version directory) or CURRENT (a model root)` +
-        (env.MODEL_DIR ? ' (from MODEL_DIR)' : '; run `npm run train` or set MODEL_DIR'),
-      'ModelNotFound',
-    );
-  }
-  const version = fs.readFileSync(currentFile, 'utf8').trim();
-  const dir = path.join(configured, version);
-  if (!version || !fs.existsSync(path.join(dir, 'manifest.json'))) {
-    throw ApplicationFailure.nonRetryable(`${currentFile} names version "${version}", but ${dir}/manifest.json does not exist`, 'ModelNotFound');
-  }
-  return dir;
-}
-
-async function openModel(dir: string): Promise<LoadedModel> {
+async function openModel(dir: string): Promise<ServedModel> {
   const manifest = readManifest(dir);
   const modelFile = path.join(dir, manifest.onnx.file);
   if (!fs.existsSync(modelFile)) {
@@ -213,28 +263,5 @@ async function openModel(dir: string): Promise<LoadedModel> {
     classes: [...manifest.classes],
     loadedAt: new Date().toISOString(),
   };
-  return { session, manifest, info };
-}
-
-function readManifest(dir: string): ModelManifest {
-  const file = path.join(dir, 'manifest.json');
-  let m: ModelManifest;
-  try {
-    m = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw ApplicationFailure.nonRetryable(`cannot read ${file}: ${(err as Error).message}`, 'InvalidManifest');
-  }
-  const problems: string[] = [];
-  if (typeof m.version !== 'string' || !m.version) problems.push('version must be a non-empty string');
-  if (!Array.isArray(m.featureNames) || m.featureNames.length === 0 || !m.featureNames.every((n) => typeof n === 'string')) {
-    problems.push('featureNames must be a non-empty list of strings');
-  }
-  if (!Array.isArray(m.classes) || m.classes.length !== DIRECTIONS.length || !DIRECTIONS.every((d) => m.classes.includes(d))) {
-    problems.push(`classes must list each of ${DIRECTIONS.join(', ')} once`);
-  }
-  if (!m.onnx?.file || !m.onnx?.sha256 || !m.onnx?.input?.name || !m.onnx?.outputs?.probabilities) {
-    problems.push('onnx must give file, sha256, input.name and outputs.probabilities');
-  }
-  if (problems.length > 0) throw ApplicationFailure.nonRetryable(`${file}: ${problems.join('; ')}`, 'InvalidManifest');
-  return m;
+  return { session, manifest, info, inFlight: 0, retired: false };
 }

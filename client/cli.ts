@@ -9,8 +9,10 @@ import { recentCycles, recentOrders, traceOrder } from '../activities/persistenc
 import { closeDatabases } from '../prisma/database';
 import { checkConfig, defaultConfig, type ConfigPatch, type PortfolioConfig } from '../domain/config';
 import { portfolioWorkflowId } from '../domain/queues';
+import { registerCheckExchange } from './checkExchange';
+import { registerModelCommands } from './modelCommands';
 import { chooseMarket } from './marketChoice';
-import { formatCycles, formatOrders, formatStatus, formatTrace } from './format';
+import { formatCycles, formatOrders, formatRisk, formatStatus, formatTrace } from './format';
 import { connectClient, portfolioHandle, portfolioOps, startPortfolio } from './tradingClient';
 
 function duration(value: string): number {
@@ -132,6 +134,50 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
     });
 
   program
+    .command('risk')
+    .description('limits and their usage, risk score, VaR, halts and why (a workflow query)')
+    .addOption(portfolioOption())
+    .option('--json', 'print JSON')
+    .action(async (opts) => {
+      const risk = await portfolioOps.risk(portfolioHandle(await connectClient(), opts.portfolio));
+      out(opts.json ? JSON.stringify(risk, null, 2) : formatRisk(risk));
+    });
+
+  program
+    .command('set-risk')
+    .description('change risk limits through the validated setRiskLimits update, e.g. set-risk maxDrawdown=0.1 cooldowns.buyMs=3600000')
+    .addOption(portfolioOption())
+    .argument('<assignments...>', 'key=value pairs of risk limits')
+    .action(async (assignments: string[], opts) => {
+      const limits = await portfolioOps.setRiskLimits(portfolioHandle(await connectClient(), opts.portfolio), parseAssignments(assignments) as never);
+      out(JSON.stringify(limits, null, 2));
+    });
+
+  program
+    .command('liquidate')
+    .description('cancel all open orders and sell every position, then hold the portfolio halted until `resume` (idempotent; the same as emergency-stop)')
+    .addOption(portfolioOption())
+    .option('-r, --reason <text>', 'why, kept with the halt', 'liquidation requested by operator')
+    .option('--confirm', 'required: this sells everything')
+    .action(async (opts) => {
+      if (!opts.confirm) throw new Error('liquidate sells every position: add --confirm');
+      await portfolioOps.emergencyStop(portfolioHandle(await connectClient(), opts.portfolio), opts.reason);
+      out(`liquidation requested for ${portfolioWorkflowId(opts.portfolio)}: watch \`tradectl orders\` and \`tradectl risk\``);
+    });
+
+  program
+    .command('emergency-stop')
+    .description('halt the portfolio and sell every position; only `resume` ends the halt (idempotent)')
+    .addOption(portfolioOption())
+    .option('-r, --reason <text>', 'why, kept with the halt')
+    .option('--confirm', 'required: this sells everything')
+    .action(async (opts) => {
+      if (!opts.confirm) throw new Error('emergency-stop sells every position: add --confirm');
+      await portfolioOps.emergencyStop(portfolioHandle(await connectClient(), opts.portfolio), opts.reason);
+      out(`emergency stop sent to ${portfolioWorkflowId(opts.portfolio)}: watch \`tradectl risk\` and \`tradectl orders\``);
+    });
+
+  program
     .command('set')
     .description('change configuration through the validated setConfig update, e.g. set risk.maxAssetWeight=0.1 intervalMs=30000')
     .addOption(portfolioOption())
@@ -170,6 +216,14 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
       if (!trace) throw new Error(`no order with client order id '${id}'`);
       out(opts.json ? JSON.stringify(trace, null, 2) : formatTrace(trace));
     });
+
+  // ---- exchange execution (issue 6): dry exchange check ----
+  registerCheckExchange(program, out);
+  // ---- end exchange execution ----
+
+  // ---- signal model (issue 3): `retrain` (schedule or run now) and `models` (registry, live monitoring) ----
+  registerModelCommands(program, out);
+  // ---- end signal model ----
 
   return program;
 }

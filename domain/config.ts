@@ -111,7 +111,7 @@ export const portfolioConfigSchema = z
     timeframe: z.enum(TIMEFRAMES),
     /** Time between two cycles (a durable timer), ms. */
     intervalMs: z.number().int().min(1_000).max(7 * 24 * 3_600_000),
-    /** Candles fetched per symbol per cycle; the slowest feature (SMA 50) needs at least 60. */
+    /** Candles fetched per symbol per cycle; the model's features need 359 (14 closed days plus today, in 1h candles). */
     candleLimit: z.number().int().min(60).max(1_000),
     initialCash: z.number().positive(),
     risk: riskLimitsSchema,
@@ -162,7 +162,7 @@ export function defaultConfig(overrides: Partial<PortfolioConfig> = {}): Portfol
     symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'],
     timeframe: '1h',
     intervalMs: 60_000,
-    candleLimit: 120,
+    candleLimit: 400,
     initialCash: 10_000,
     risk: DEFAULT_RISK_LIMITS,
     // Live money never trades on a fallback verdict; paper keeps trading at half size so the loop stays observable.

@@ -2,7 +2,7 @@
  * What the risk engine needs to know about each market, computed from the cycle's candles in workflow code:
  * the latest candle, ATR and the recent returns (for correlation and VaR). Pure and deterministic.
  *
- * ATR is written out here rather than taken from technicalindicators because this module runs inside the
+ * ATR is written out here rather than taken from an indicator library because this module runs inside the
  * workflow sandbox, where a smaller dependency surface keeps the bundle and determinism easy to audit.
  */
 import type { Candle } from './types';

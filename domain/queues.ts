@@ -15,6 +15,8 @@ export const TASK_QUEUES = {
   execution: 'execution',
   /** Database writes of cycles, decisions and snapshots. */
   persistence: 'persistence',
+  /** Model retraining (workflows/retraining.ts): long CPU-bound training runs, one at a time per worker. */
+  training: 'training',
 } as const;
 
 export type QueueKey = keyof typeof TASK_QUEUES;

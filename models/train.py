@@ -1,322 +1,301 @@
-"""Train the signal model (XGBoost, down/flat/up) and export it to ONNX for activities/inference.ts.
+"""Train the signal models, measure them honestly out of time, export the served ensemble to ONNX.
 
-Run through `npm run train` (models/train.sh), which builds the feature matrix first. Directly:
-    models/.venv/bin/python models/train.py --features models/data/features.csv
+Run through `npm run train` (models/train.sh builds the feature matrix with the TypeScript feature code
+first). Directly:
+    models/.venv/bin/python models/train.py --features models/data/features [--promote] [--report models/REPORT.md]
+        [--fixture tests/fixtures/model-parity.json] [--registry models/signal-xgb] [--profile full|quick]
 
-Honesty rules this script follows:
-- Time-ordered split: train on the earliest ~70% of time, early-stop on the next ~10%, and report figures on
-  the last ~20% only, which is never used for fitting or for choosing anything.
-- Between windows, the last `horizon` candles before a boundary are dropped (purged): their labels look
-  into the next window, so keeping them would leak future prices into training.
-- Every figure is printed beside a baseline that uses no features (majority class, class priors).
+Protocol (models/README.md has the why):
+1. Time windows on the one time axis all symbols share: the last 20% of time is the out-of-time TEST window,
+   used for nothing but the figures; everything before it (minus a purge + embargo gap) is DEVELOPMENT.
+2. Walk-forward cross-validation inside development: expanding training windows, each followed by a gap
+   and a validation block. It chooses each learner's setting (boosting rounds, C) and the ensemble weights
+   from out-of-fold validation predictions.
+3. The served models are the last fold's: trained on everything before the last validation block (minus
+   the gap) with the chosen settings; that block, which they never saw, fits their Platt calibration. Then,
+   once, everything is scored on the test window beside the baselines.
+4. Export: each learner calibrated on its own, and the ensemble as one ONNX graph; a manifest per model;
+   the parity fixture; REPORT.md. The version is <last data day>-<sha256 prefix of the ensemble ONNX>.
+Deterministic: fixed seeds, one thread, fixed ONNX names. The same matrix gives byte-identical models.
 """
 from __future__ import annotations
 
 import argparse
-import csv
-import datetime as dt
-import hashlib
 import json
 import os
-import random
+import shutil
 import sys
 from pathlib import Path
 
+import lightgbm as lgb
 import numpy as np
+import onnx
 import onnxmltools
 import onnxruntime as ort
+import sklearn
 import xgboost as xgb
-from onnxmltools.convert.common.data_types import FloatTensorType
-from sklearn.metrics import accuracy_score, confusion_matrix, log_loss, precision_recall_fscore_support
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pipeline import metrics as M  # noqa: E402
+from pipeline.calibration import PlattCalibrator, ensemble_weights  # noqa: E402
+from pipeline.data import load_matrix, make_windows, window_info  # noqa: E402
+from pipeline.export import INPUT_NAME, OUTPUT_NAME, compose, convert_member  # noqa: E402
+from pipeline.learners import LEARNERS, LGBM_PARAMS, PROFILES, SEED, XGB_PARAMS, proba, walk_forward  # noqa: E402
+from pipeline.registry import write_version  # noqa: E402
+from pipeline.report import render_report  # noqa: E402
+from pipeline.util import day, rounded, stage  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MODEL_ROOT = REPO_ROOT / "models" / "signal-xgb"
-FIXTURE = REPO_ROOT / "tests" / "fixtures" / "model-parity.json"
-SEED = 42
-CANDLE_MS = 3_600_000
-TRAIN_FRACTION = 0.70
-VALIDATION_FRACTION = 0.10
-# Small on purpose: the ONNX file stays well under 3 MB and one worker loads it in milliseconds.
-PARAMS = dict(
-    n_estimators=300,
-    max_depth=4,
-    learning_rate=0.05,
-    subsample=0.8,
-    colsample_bytree=0.8,
-    min_child_weight=20,
-    reg_lambda=1.0,
-    objective="multi:softprob",
-    eval_metric="mlogloss",
-    tree_method="hist",
-    random_state=SEED,
-    # One thread makes every run bit-identical; 2 cores would save seconds, not minutes.
-    n_jobs=1,
-)
-EARLY_STOPPING_ROUNDS = 30
-INPUT_NAME = "features"
-PARITY_ROWS = 20
+DEFAULT_REGISTRY = REPO_ROOT / "models" / "signal-xgb"
+TEST_FRACTION = 0.20
+EMBARGO_CANDLES = 24
+PARITY_ROWS_PER_SYMBOL = 3
+# Serving requires ONNX and the native libraries to agree this closely (the parity test's bound).
+PARITY_TOLERANCE = 1e-5
+# The risk config's default minConfidence at the time of training, for the coverage figure only.
+MIN_CONFIDENCE = 0.45
 
 
-def iso(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, tz=dt.timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-def load_matrix(path: Path, feature_names: list[str], classes: list[str]):
-    with path.open(newline="") as f:
-        reader = csv.reader(f)
-        header = next(reader)
-        expected = ["symbol", "timestamp", *feature_names, "forward_return", "label"]
-        if header != expected:
-            sys.exit(f"{path}: columns {header} differ from the meta file's {expected}; rebuild with npm run features")
-        symbols, timestamps, features, fwd, labels = [], [], [], [], []
-        class_id = {c: i for i, c in enumerate(classes)}
-        for row in reader:
-            symbols.append(row[0])
-            timestamps.append(int(row[1]))
-            features.append([float(x) for x in row[2:-2]])
-            fwd.append(float(row[-2]))
-            labels.append(class_id[row[-1]])
-    # The model is served float32 (ONNX input), so it is trained on exactly the values it will see.
-    X = np.asarray(features, dtype=np.float64).astype(np.float32)
-    if not np.isfinite(X).all():
-        sys.exit(f"{path}: non-finite feature values; the feature builder should have dropped those rows")
-    return np.asarray(symbols), np.asarray(timestamps, dtype=np.int64), X, np.asarray(fwd), np.asarray(labels)
-
-
-def time_windows(timestamps: np.ndarray, horizon: int):
-    """Boundaries on the shared time axis (all symbols cover the same hours), with purges before each one."""
-    times = np.unique(timestamps)
-    val_start = int(times[int(len(times) * TRAIN_FRACTION)])
-    test_start = int(times[int(len(times) * (TRAIN_FRACTION + VALIDATION_FRACTION))])
-    purge = horizon * CANDLE_MS
-    train = timestamps < val_start - purge
-    val = (timestamps >= val_start) & (timestamps < test_start - purge)
-    test = timestamps >= test_start
-    return train, val, test
-
-
-def window_info(mask: np.ndarray, timestamps: np.ndarray, labels: np.ndarray, classes: list[str]) -> dict:
-    ts = timestamps[mask]
-    counts = np.bincount(labels[mask], minlength=len(classes))
-    return {
-        "from": iso(int(ts.min())),
-        "to": iso(int(ts.max())),
-        "rows": int(mask.sum()),
-        "labelCounts": {c: int(n) for c, n in zip(classes, counts)},
-    }
-
-
-def evaluate(proba: np.ndarray, y: np.ndarray, fwd: np.ndarray, prior: np.ndarray, train_majority: int,
-             classes: list[str], symbols: np.ndarray, min_confidence: float) -> dict:
-    pred = proba.argmax(axis=1)
-    labels = list(range(len(classes)))
-    precision, recall, _, support = precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
-    hindsight_majority = int(np.bincount(y, minlength=len(classes)).argmax())
-    confident = proba.max(axis=1) >= min_confidence
-    return {
-        "rows": int(len(y)),
-        "accuracy": float(accuracy_score(y, pred)),
-        "logLoss": float(log_loss(y, proba, labels=labels)),
-        "perClass": {
-            c: {"precision": float(precision[i]), "recall": float(recall[i]), "support": int(support[i]),
-                "predicted": int((pred == i).sum())}
-            for i, c in enumerate(classes)
-        },
-        "confusionMatrix": {"rowsAreTrue_colsArePredicted": classes,
-                            "counts": confusion_matrix(y, pred, labels=labels).tolist()},
-        "baselines": {
-            "majorityClassFromTrain": {"class": classes[train_majority],
-                                       "accuracy": float((y == train_majority).mean())},
-            # Knows the test set's most common class in hindsight: an upper bound for any constant guess.
-            "majorityClassOfTest": {"class": classes[hindsight_majority],
-                                    "accuracy": float((y == hindsight_majority).mean())},
-            "trainClassPriorsLogLoss": float(log_loss(y, np.tile(prior, (len(y), 1)), labels=labels)),
-            # The test set's own class frequencies in hindsight: the best log-loss any constant forecast gets.
-            "testClassFrequenciesLogLoss": float(log_loss(
-                y, np.tile(np.bincount(y, minlength=len(classes)) / len(y), (len(y), 1)), labels=labels)),
-        },
-        "atMinConfidence": {
-            "minConfidence": min_confidence,
-            "coverage": float(confident.mean()),
-            "accuracy": float((pred[confident] == y[confident]).mean()) if confident.any() else None,
-        },
-        # What a trader would act on: confident up/down calls, their hit rate and realised return before costs.
-        "directionalCallsAtMinConfidence": {
-            c: directional_calls(pred == i, confident, y == i, fwd) for i, c in enumerate(classes) if c != "flat"
-        },
-        # Average realised forward return (before costs) of the rows the model called each way.
-        "meanForwardReturnByPrediction": {
-            c: (float(fwd[pred == i].mean()) if (pred == i).any() else None) for i, c in enumerate(classes)
-        },
-        "meanForwardReturnAll": float(fwd.mean()),
-        # Per symbol, beside the share of that symbol's most common class (a quiet market is mostly `flat`).
-        "accuracyBySymbol": {
-            s: {"accuracy": float((pred[symbols == s] == y[symbols == s]).mean()),
-                "majorityOfTestAccuracy": float(np.bincount(y[symbols == s], minlength=len(classes)).max()
-                                                / (symbols == s).sum())}
-            for s in sorted(set(symbols.tolist()))
-        },
-    }
-
-
-def directional_calls(called: np.ndarray, confident: np.ndarray, right: np.ndarray, fwd: np.ndarray) -> dict:
-    taken = called & confident
-    return {
-        "count": int(taken.sum()),
-        "precision": float(right[taken].mean()) if taken.any() else None,
-        "meanForwardReturn": float(fwd[taken].mean()) if taken.any() else None,
-    }
-
-
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+def parse_args():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--features", required=True, help="matrix prefix written by npm run features (--out)")
+    p.add_argument("--registry", default=str(DEFAULT_REGISTRY), help="model registry root (versions + CURRENT)")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="full")
+    p.add_argument("--promote", action="store_true", help="write CURRENT = the new version")
+    p.add_argument("--report", help="also copy the version's REPORT.md here")
+    p.add_argument("--fixture", help="write the TypeScript parity fixture here")
+    return p.parse_args()
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--features", default=str(REPO_ROOT / "models" / "data" / "features.csv"))
-    parser.add_argument("--min-confidence", type=float, default=0.45,
-                        help="the risk config's default minConfidence, for the coverage figure")
-    args = parser.parse_args()
-
-    random.seed(SEED)
+    args = parse_args()
     np.random.seed(SEED)
-    features_path = Path(args.features).resolve()
-    meta_path = features_path.with_suffix(".meta.json")
-    meta = json.loads(meta_path.read_text())
-    feature_names, classes = meta["featureNames"], meta["classes"]
-    horizon = int(meta["label"]["horizonCandles"])
+    profile = PROFILES[args.profile]
+    stage(f"loading {args.features}")
+    data = load_matrix(args.features)
+    classes, names = data.classes, data.feature_names
+    windows = make_windows(data.timestamps, data.horizon, EMBARGO_CANDLES, TEST_FRACTION, profile.blocks, profile.folds)
+    dev, test = windows.development, windows.test
+    print(f"rows: development {dev.sum()}, test {test.sum()}, dropped in the gap {len(data.y) - dev.sum() - test.sum()}; "
+          f"{len(windows.folds)} walk-forward folds; {len(names)} features", flush=True)
 
-    symbols, timestamps, X, fwd, y = load_matrix(features_path, feature_names, classes)
-    train, val, test = time_windows(timestamps, horizon)
-    print(f"rows: train {train.sum()}, validation {val.sum()}, test {test.sum()} "
-          f"(purged {len(y) - train.sum() - val.sum() - test.sum()})")
+    # ---- 2. walk-forward: settings, out-of-fold predictions
+    y_oof = np.concatenate([data.y[f.validation] for f in windows.folds])
+    selections, oof = {}, {}
+    for learner in LEARNERS:
+        stage(f"walk-forward {learner.label}")
+        sel, per_fold = walk_forward(learner, data.X, data.y, windows.folds, profile,
+                                     on_fold=lambda i, f, l=learner: stage(f"{l.label} {f.name} done"))
+        selections[learner.name] = sel
+        oof[learner.name] = np.concatenate(per_fold)
+        print(f"  {learner.label}: chose {sel.setting}", flush=True)
+    weights, oof_mix_loss = ensemble_weights(oof, y_oof)
+    print(f"  ensemble weights {weights} (out-of-fold log-loss {oof_mix_loss:.5f})", flush=True)
+    oof_mix = sum(weights[n] * oof[n] for n in oof)
+    fold_figures = fold_table(windows.folds, data, oof, oof_mix, weights)
 
-    search = xgb.XGBClassifier(**PARAMS, early_stopping_rounds=EARLY_STOPPING_ROUNDS)
-    search.fit(X[train], y[train], eval_set=[(X[val], y[val])], verbose=False)
-    n_trees_per_class = int(search.best_iteration) + 1
-    print(f"early stopping: best iteration {search.best_iteration} "
-          f"(validation mlogloss {search.best_score:.5f})")
+    # ---- 3. the served models: refitted on the LAST fold's training window with the chosen settings, so the
+    # last validation block is unseen by them and can calibrate exactly the models that will be served
+    # (calibrating on older folds' weaker models made the final, sharper ones overconfident).
+    last = windows.folds[-1]
+    n_last = int(last.validation.sum())
+    y_cal = data.y[last.validation]
+    natives, cal_raw = {}, {}
+    for learner in LEARNERS:
+        stage(f"final fit {learner.label}")
+        natives[learner.name] = learner.fit_final(data.X[last.train], data.y[last.train], selections[learner.name].setting)
+        cal_raw[learner.name] = proba(natives[learner.name], data.X[last.validation])
+        # Same data, same seed, same setting: the refit must reproduce the fold's own predictions.
+        drift = float(np.abs(cal_raw[learner.name] - oof[learner.name][-n_last:]).max())
+        if drift > 1e-6:
+            raise SystemExit(f"{learner.label}: refit differs from its walk-forward fit by {drift}; training is not deterministic")
+    cal_raw["ensemble"] = sum(weights[n] * cal_raw[n] for n in natives)
+    calibrators = {name: PlattCalibrator().fit(P, y_cal) for name, P in cal_raw.items()}
 
-    # Refit with exactly the chosen number of rounds so the exported model holds no trees past the best
-    # iteration (the ONNX converter exports every tree). Same data and seed, so the trees are identical.
-    model = xgb.XGBClassifier(**{**PARAMS, "n_estimators": n_trees_per_class})
-    model.fit(X[train], y[train], verbose=False)
-    same = np.abs(model.predict_proba(X[val]) - search.predict_proba(X[val], iteration_range=(0, n_trees_per_class))).max()
-    if same > 1e-6:
-        sys.exit(f"refit differs from the early-stopped model by {same}; training is not deterministic")
+    stage("scoring the out-of-time test window")
+    X_test, y_test = data.X[test], data.y[test]
+    raw = {name: proba(model, X_test) for name, model in natives.items()}
+    raw["ensemble"] = sum(weights[n] * raw[n] for n in natives)
+    calibrated = {name: calibrators[name].transform(P) for name, P in raw.items()}
+    prior = np.bincount(data.y[last.train], minlength=3) / last.train.sum()
+    test_figures = evaluate_test(data, test, calibrated, raw, prior)
 
-    prior = np.bincount(y[train], minlength=len(classes)) / train.sum()
-    train_majority = int(prior.argmax())
-    test_metrics = evaluate(model.predict_proba(X[test]), y[test], fwd[test], prior, train_majority, classes,
-                            symbols[test], args.min_confidence)
-    val_metrics = evaluate(model.predict_proba(X[val]), y[val], fwd[val], prior, train_majority, classes,
-                           symbols[val], args.min_confidence)
+    # ---- 4. export
+    stage("exporting ONNX")
+    served = [n for n in natives if weights[n] > 0]
+    member_onnx = {n: convert_member(n, natives[n], len(names)) for n in natives}
+    member_models = {n: compose([(n, member_onnx[n], 1.0)], calibrators[n], f"signal_{n}", len(names)) for n in natives}
+    ensemble_model = compose([(n, member_onnx[n], weights[n]) for n in served], calibrators["ensemble"],
+                             "signal_ensemble", len(names))
+    parity = {"tolerance": PARITY_TOLERANCE}
+    onnx_test = {}
+    for name, model in [*member_models.items(), ("ensemble", ensemble_model)]:
+        session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+        onnx_test[name] = session.run([OUTPUT_NAME], {INPUT_NAME: X_test})[0]
+        parity[name] = float(np.abs(onnx_test[name] - calibrated[name]).max())
+    print(f"  ONNX vs native on the test window, max |dp|: {json.dumps(rounded(parity, 9))}", flush=True)
 
-    # A fixed graph name: the converter otherwise picks a random one, and identical models would hash differently.
-    onnx_model = onnxmltools.convert_xgboost(
-        model, name="signal_xgb", initial_types=[(INPUT_NAME, FloatTensorType([None, len(feature_names)]))])
-    onnx_bytes = onnx_model.SerializeToString()
-    digest = sha256_bytes(onnx_bytes)
-    output_names = [o.name for o in onnx_model.graph.output]
-    if output_names != ["label", "probabilities"]:
-        sys.exit(f"unexpected ONNX outputs {output_names}; update the manifest's onnx section and inference.ts")
+    test_end = int(data.timestamps.max())
+    context = dict(
+        data=data, windows=windows, profile=profile, selections=selections, weights=weights, calibrators=calibrators,
+        oof_mix_loss=oof_mix_loss, fold_figures=fold_figures, test_figures=test_figures, parity=parity,
+        libraries={"xgboost": xgb.__version__, "lightgbm": lgb.__version__, "scikit-learn": sklearn.__version__,
+                   "onnxmltools": onnxmltools.__version__, "onnx": onnx.__version__, "onnxruntime": ort.__version__,
+                   "numpy": np.__version__},
+        params={"xgboost": XGB_PARAMS, "lightgbm": LGBM_PARAMS},
+        windows_info=windows_summary(data, windows, last),
+        min_confidence=MIN_CONFIDENCE, test_fraction=TEST_FRACTION,
+    )
+    version_dir = write_version(Path(args.registry), f"{day(test_end).replace('-', '')}", ensemble_model, member_models,
+                                natives, context, render_report)
+    version = version_dir.name
 
-    session = ort.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
-    onnx_test = session.run(["probabilities"], {INPUT_NAME: X[test]})[0]
-    onnx_vs_xgb = float(np.abs(onnx_test - model.predict_proba(X[test])).max())
-    print(f"ONNX vs XGBoost on the test window: max |dp| = {onnx_vs_xgb:.2e}")
+    fixture_rows = pick_fixture_rows(data, test)
+    fixture_worst = max(float(np.abs(onnx_test["ensemble"][k] - calibrated["ensemble"][k]).max()) for k in fixture_rows)
+    if fixture_worst > PARITY_TOLERANCE:
+        raise SystemExit(f"ONNX and native ensemble differ by {fixture_worst} on the fixture rows (> {PARITY_TOLERANCE})")
+    if args.fixture:
+        write_fixture(Path(args.fixture), version, data, test, fixture_rows, onnx_test["ensemble"], calibrated["ensemble"])
+    if args.report:
+        shutil.copyfile(version_dir / "REPORT.md", args.report)
+        print(f"wrote {args.report}", flush=True)
+    if args.promote:
+        current = Path(args.registry) / "CURRENT"
+        tmp = current.with_suffix(".tmp")
+        tmp.write_text(version + "\n")
+        os.replace(tmp, current)
+        print(f"CURRENT = {version}", flush=True)
 
-    created = dt.datetime.now(dt.timezone.utc)
-    version = f"{created:%Y%m%d}-{digest[:8]}"
-    out_dir = MODEL_ROOT / version
-    out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "model.onnx").write_bytes(onnx_bytes)
-
-    manifest = {
+    t = test_figures["overall"]
+    summary = {
         "version": version,
-        "createdAt": created.isoformat().replace("+00:00", "Z"),
-        "model": {
-            "type": "xgboost.XGBClassifier",
-            "params": PARAMS,
-            "earlyStoppingRounds": EARLY_STOPPING_ROUNDS,
-            "treesPerClass": n_trees_per_class,
-            "libraries": {"xgboost": xgb.__version__, "onnxmltools": onnxmltools.__version__,
-                          "onnxruntime": ort.__version__, "numpy": np.__version__},
-        },
-        "onnx": {
-            "file": "model.onnx",
-            "sha256": digest,
-            "bytes": len(onnx_bytes),
-            "input": {"name": INPUT_NAME, "type": "float32", "shape": ["N", len(feature_names)]},
-            # onnxmltools emits both: `label` (int64 [N], argmax class id) and `probabilities` (float32 [N, 3],
-            # columns in `classes` order). inference.ts reads `probabilities` only.
-            "outputs": {"label": "label", "probabilities": "probabilities"},
-            "maxAbsDiffVsXgboostOnTest": onnx_vs_xgb,
-        },
-        "featureNames": feature_names,
-        "classes": classes,
-        "label": meta["label"],
-        "data": {"timeframe": meta["timeframe"], "sources": meta["sources"], "featureBuilder": meta["generatedBy"]},
-        "windows": {
-            "purgeCandlesBeforeEachBoundary": horizon,
-            "train": window_info(train, timestamps, y, classes),
-            "validation": window_info(val, timestamps, y, classes),
-            "test": window_info(test, timestamps, y, classes),
-        },
-        "metrics": {
-            "note": "test = held-out out-of-time window, never used for fitting or early stopping; "
-                    "validation was used for early stopping, so its figures are optimistic",
-            "test": test_metrics,
-            "validation": val_metrics,
+        "dir": str(version_dir),
+        "profile": profile.name,
+        "testWindow": context["windows_info"]["test"],
+        "developmentWindow": context["windows_info"]["development"],
+        "weights": weights,
+        "test": {k: {m: t[k][m] for m in ("accuracy", "logLoss", "brier", "buyPrecision", "rocAucUp")} for k in
+                 ("ensemble", "xgboost", "lightgbm", "logreg", "majorityClass", "hindsightMajority")},
+    }
+    print("RESULT " + json.dumps(rounded(summary)), flush=True)
+
+
+def fold_table(folds, data, oof, oof_mix, weights):
+    """Per fold, each learner's validation log-loss and accuracy at its chosen setting (raw probabilities)."""
+    from sklearn.metrics import log_loss
+    rows, start = [], 0
+    for fold in folds:
+        n = int(fold.validation.sum())
+        y = data.y[fold.validation]
+        entry = {"name": fold.name, "train": window_info(fold.train, data.timestamps, data.y, data.classes),
+                 "validation": window_info(fold.validation, data.timestamps, data.y, data.classes), "models": {}}
+        for name, P in [*oof.items(), ("ensemble", oof_mix)]:
+            part = P[start:start + n]
+            entry["models"][name] = {"logLoss": float(log_loss(y, part, labels=[0, 1, 2])),
+                                     "accuracy": float((part.argmax(axis=1) == y).mean())}
+        prior = np.bincount(data.y[fold.train], minlength=3) / fold.train.sum()
+        entry["models"]["majorityClass"] = {
+            "logLoss": float(log_loss(y, np.tile(prior, (n, 1)), labels=[0, 1, 2])),
+            "accuracy": float((y == prior.argmax()).mean())}
+        rows.append(entry)
+        start += n
+    return rows
+
+
+def evaluate_test(data, test, calibrated, raw, prior):
+    """Every model and baseline on the test window: overall and per symbol, classification and trading."""
+    y, sym, ts, fwd, close = data.y[test], data.symbols[test], data.timestamps[test], data.fwd[test], data.close[test]
+    horizon = data.horizon
+    majority = int(prior.argmax())
+    predictions = {name: (P, P.argmax(axis=1)) for name, P in calibrated.items()}
+    predictions["majorityClass"] = (np.tile(prior, (len(y), 1)), np.full(len(y), majority))
+    predictions["alwaysLong"] = (None, np.full(len(y), M.UP))
+
+    def figures(mask):
+        preds = dict(predictions)
+        # Hindsight: the most common class of exactly these rows, their class frequencies as probabilities. No
+        # constant forecast can do better; it flatters the baseline, which is the point of showing it.
+        freq = np.bincount(y[mask], minlength=3) / mask.sum()
+        preds["hindsightMajority"] = (np.tile(freq, (len(y), 1)), np.full(len(y), int(freq.argmax())))
+        out = {}
+        for name, (P, pred) in preds.items():
+            out[name] = M.classification(None if P is None else P[mask], pred[mask], y[mask])
+            trades = M.traded_alone(sym[mask], ts[mask], fwd[mask], pred[mask] == M.UP, horizon)
+            out[name]["tradedAlone"] = M.mean_return(trades)
+            out[name]["trades"] = int(sum(v["trades"] for v in trades.values()))
+            out[name]["exposure"] = float(np.mean([v["exposure"] for v in trades.values()]))
+        out["hindsightMajority"]["class"] = data.classes[int(freq.argmax())]
+        out["majorityClass"]["class"] = data.classes[majority]
+        hold = M.buy_and_hold(sym[mask], ts[mask], close[mask], fwd[mask])
+        out["buyAndHold"] = {"tradedAlone": M.mean_return(hold), "trades": len(hold), "exposure": 1.0}
+        return out
+
+    everything = np.ones(len(y), dtype=bool)
+    by_symbol = {s: figures(sym == s) for s in sorted(set(sym.tolist()))}
+    conf = calibrated["ensemble"].max(axis=1)
+    gated = conf >= MIN_CONFIDENCE
+    return {
+        "overall": figures(everything),
+        "bySymbol": by_symbol,
+        "reliability": {name: M.reliability(P, y) for name, P in calibrated.items()},
+        "reliabilityUncalibrated": {"ensemble": M.reliability(raw["ensemble"], y)},
+        "eceUncalibrated": {name: M.expected_calibration_error(P, y) for name, P in raw.items()},
+        "classShares": {c: float((y == k).mean()) for k, c in enumerate(data.classes)},
+        "predictedShares": {c: float((calibrated["ensemble"].argmax(axis=1) == k).mean()) for k, c in enumerate(data.classes)},
+        "atMinConfidence": {
+            "minConfidence": MIN_CONFIDENCE,
+            "coverage": float(gated.mean()),
+            "accuracy": float((calibrated["ensemble"].argmax(axis=1)[gated] == y[gated]).mean()) if gated.any() else None,
+            "buyCalls": int((gated & (calibrated["ensemble"].argmax(axis=1) == M.UP)).sum()),
         },
     }
-    (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    (MODEL_ROOT / "CURRENT").write_text(version + "\n")
-
-    write_parity_fixture(session, version, feature_names, classes, symbols[test], timestamps[test], X[test])
-
-    t = test_metrics
-    print(json.dumps({
-        "version": version,
-        "onnxBytes": len(onnx_bytes),
-        "test": {"from": manifest["windows"]["test"]["from"], "to": manifest["windows"]["test"]["to"],
-                 "rows": t["rows"], "accuracy": round(t["accuracy"], 4),
-                 "majorityFromTrainAccuracy": round(t["baselines"]["majorityClassFromTrain"]["accuracy"], 4),
-                 "majorityOfTestAccuracy": round(t["baselines"]["majorityClassOfTest"]["accuracy"], 4),
-                 "logLoss": round(t["logLoss"], 4),
-                 "priorLogLoss": round(t["baselines"]["trainClassPriorsLogLoss"], 4),
-                 "testFrequenciesLogLoss": round(t["baselines"]["testClassFrequenciesLogLoss"], 4),
-                 "perClass": {c: {k: round(v, 4) if isinstance(v, float) else v for k, v in m.items()}
-                              for c, m in t["perClass"].items()},
-                 "atMinConfidence": t["atMinConfidence"],
-                 "directionalCallsAtMinConfidence": t["directionalCallsAtMinConfidence"],
-                 "meanForwardReturnByPrediction": t["meanForwardReturnByPrediction"],
-                 "meanForwardReturnAll": t["meanForwardReturnAll"]},
-    }, indent=2))
-    print(f"wrote {out_dir.relative_to(REPO_ROOT)}/model.onnx, manifest.json; CURRENT = {version}")
 
 
-def write_parity_fixture(session, version, feature_names, classes, symbols, timestamps, X) -> None:
-    """Evenly spaced rows of the test window with onnxruntime's (python) probabilities, for the TS parity test."""
-    picks = np.linspace(0, len(X) - 1, PARITY_ROWS).round().astype(int)
-    proba = session.run(["probabilities"], {INPUT_NAME: X[picks]})[0]
+def windows_summary(data, windows, last):
+    info = lambda m: window_info(m, data.timestamps, data.y, data.classes)  # noqa: E731
+    return {
+        "development": info(windows.development),
+        # The served models' training window, and the block that fitted their calibration.
+        "training": info(last.train),
+        "calibration": info(last.validation),
+        "test": info(windows.test),
+        "purgeCandles": windows.purge_candles,
+        "embargoCandles": windows.embargo_candles,
+        "folds": [{"name": f.name, "train": info(f.train), "validation": info(f.validation)} for f in windows.folds],
+    }
+
+
+def pick_fixture_rows(data, test) -> list[int]:
+    """Evenly spaced test rows of every symbol (positions within the test window)."""
+    sym = data.symbols[test]
+    picks = []
+    for s in sorted(set(sym.tolist())):
+        idx = np.where(sym == s)[0]
+        picks += [int(idx[k]) for k in np.linspace(0, len(idx) - 1, PARITY_ROWS_PER_SYMBOL).round().astype(int)]
+    return picks
+
+
+def write_fixture(path: Path, version, data, test, picks, onnx_probs, native_probs) -> None:
+    X, sym, ts = data.X[test], data.symbols[test], data.timestamps[test]
     rows = [{
-        "symbol": str(symbols[i]),
-        "asOf": int(timestamps[i]),
-        # float32 values written as their exact decimal: Float32Array in Node gets the very same input.
-        "values": [float(v) for v in X[i]],
-        "probabilities": {c: float(p) for c, p in zip(classes, proba[k])},
-    } for k, i in enumerate(picks)]
-    FIXTURE.parent.mkdir(parents=True, exist_ok=True)
-    FIXTURE.write_text(json.dumps({
+        "symbol": str(sym[k]),
+        "asOf": int(ts[k]),
+        # float32 values written as their exact decimal: a Float32Array in Node gets the very same input.
+        "values": [float(v) for v in X[k]],
+        "onnx": {c: float(p) for c, p in zip(data.classes, onnx_probs[k])},
+        "native": {c: float(p) for c, p in zip(data.classes, native_probs[k])},
+    } for k in picks]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({
         "modelVersion": version,
-        "producedBy": f"models/train.py with onnxruntime {ort.__version__} (python)",
-        "featureNames": feature_names,
-        "classes": classes,
+        "producedBy": f"models/train.py: python onnxruntime {ort.__version__} (onnx) and xgboost/lightgbm/scikit-learn "
+                      "predict_proba with the same weights and calibration (native)",
+        "featureNames": data.feature_names,
+        "classes": data.classes,
         "rows": rows,
-    }, indent=2) + "\n")
-    print(f"wrote {FIXTURE.relative_to(REPO_ROOT)} ({len(rows)} rows)")
+    }, indent=1) + "\n")
+    print(f"wrote {path} ({len(rows)} rows)", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,160 +1,212 @@
 /**
- * Writes the training matrix for the signal model:
- *   npm run features -- --out models/data/features.csv [--horizon 4] [--threshold 0.004] [--data-dir DIR]
+ * Writes the training matrix for the signal models with THE feature definition the worker serves
+ * (activities/features/definition.ts), so training and serving cannot drift apart:
  *
- * Columns: symbol,timestamp,<FEATURE_NAMES...>,forward_return,label. Rows are the Binance 1h candles of the
- * symbols below, read in place from shared/data/ohlcv (never copied into the repo). A row is written only when
- * every feature is finite (after warm-up) and its forward return is defined (not past the end, not across a
- * gap). Beside the CSV, <out>.meta.json records the sources (with sha256), label definition and counts, which
- * models/train.py copies into the model manifest.
+ *   npm run features -- --out models/data/features [--symbols BTC,ETH,...] [--from 2023-01-01] [--to 2023-12-31]
+ *                       [--horizon 4] [--threshold 0.004] [--data-dir DIR]
+ *
+ * Output, next to each other (`--out` is a path prefix):
+ *   <out>.f32       float32, row-major [rows x features]: exactly the Float32Array inference.ts hands to
+ *                   onnxruntime, so Python trains on the very bits the worker will serve.
+ *   <out>.rows.csv  one line per row: symbol,timestamp,close,forward_return,label (close for buy-and-hold figures)
+ *   <out>.meta.json feature names in order, label definition, sources with sha256, counts.
+ *
+ * Rows: the Binance 1h candles of the symbols, read in place from ../shared/data/ohlcv (never copied into
+ * the repo). Features are computed over each symbol's whole history (BTC/USDT as the cross-asset reference),
+ * then a row is kept when every feature is finite, its forward return is defined (not past the end, not
+ * across a data gap) and its time is inside --from/--to. --symbols/--from/--to make small matrices for quick
+ * runs (the retraining workflow's test); `npm run train` uses everything.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parseCandleCsv, validateCandles } from '../domain/candles';
 import type { Candle } from '../domain/types';
-import { computeFeatureMatrix, FEATURE_NAMES, firstNonFinite } from '../activities/features/indicators';
 import {
-  CLASSES,
-  DEFAULT_COST_MARGIN,
-  DEFAULT_FEE_RATE,
-  DEFAULT_HORIZON,
-  DEFAULT_THRESHOLD,
-  forwardReturns,
+  computeFeatureMatrix, FEATURE_CANDLE_MS, FEATURE_NAMES, FEATURE_TIMEFRAME, firstNonFinite, MIN_CANDLES, REFERENCE_SYMBOL,
+} from '../activities/features/definition';
+import {
+  CLASSES, DEFAULT_COST_MARGIN, DEFAULT_FEE_RATE, DEFAULT_HORIZON, DEFAULT_THRESHOLD, forwardReturns, labelDefinition,
   labelForReturn,
 } from '../activities/features/labels';
 
-const SYMBOLS = ['BTC', 'ETH', 'SOL', 'BNB', 'XRP', 'ADA', 'DOGE'];
+export const DEFAULT_SYMBOLS = ['BTC', 'ETH', 'SOL', 'BNB', 'XRP', 'ADA', 'DOGE'];
 const QUOTE = 'USDT';
 const EXCHANGE = 'binance';
-const TIMEFRAME = '1h';
-const CANDLE_MS = 3_600_000;
 const REPO_ROOT = path.resolve(__dirname, '..');
 const DEFAULT_DATA_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'ohlcv');
+const FEATURE_SOURCE_DIR = path.join(REPO_ROOT, 'activities', 'features');
 
-interface Options {
+export interface MatrixOptions {
   out: string;
+  symbols: string[];
+  from: number | null;
+  to: number | null;
   horizon: number;
   threshold: number;
   dataDir: string;
 }
 
-function parseArgs(argv: string[]): Options {
-  const opts: Options = {
-    out: path.join(REPO_ROOT, 'models', 'data', 'features.csv'),
+function parseDate(flag: string, value: string): number {
+  const t = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (!Number.isFinite(t)) throw new Error(`${flag} must be a date such as 2023-06-01 or an ISO time, got '${value}'`);
+  return t;
+}
+
+export function parseArgs(argv: string[]): MatrixOptions {
+  const opts: MatrixOptions = {
+    out: path.join(REPO_ROOT, 'models', 'data', 'features'),
+    symbols: DEFAULT_SYMBOLS,
+    from: null,
+    to: null,
     horizon: DEFAULT_HORIZON,
     threshold: DEFAULT_THRESHOLD,
     dataDir: process.env.OHLCV_DIR ?? DEFAULT_DATA_DIR,
   };
-  for (let i = 0; i < argv.length; i++) {
+  for (let i = 0; i < argv.length; i += 2) {
     const flag = argv[i];
     const value = argv[i + 1];
     if (value === undefined) throw new Error(`${flag} needs a value`);
-    i++;
-    if (flag === '--out') opts.out = path.resolve(value);
+    if (flag === '--out') opts.out = path.resolve(value.replace(/\.(f32|csv|meta\.json)$/, ''));
     else if (flag === '--data-dir') opts.dataDir = path.resolve(value);
+    else if (flag === '--symbols') opts.symbols = value.split(',').map((s) => s.trim().toUpperCase().replace(/\/USDT$/, '')).filter(Boolean);
+    else if (flag === '--from') opts.from = parseDate(flag, value);
+    else if (flag === '--to') opts.to = parseDate(flag, value);
     else if (flag === '--horizon') opts.horizon = Number(value);
     else if (flag === '--threshold') opts.threshold = Number(value);
-    else throw new Error(`unknown option ${flag}; expected --out, --horizon, --threshold or --data-dir`);
+    else throw new Error(`unknown option ${flag}; expected --out, --symbols, --from, --to, --horizon, --threshold or --data-dir`);
   }
   if (!Number.isInteger(opts.horizon) || opts.horizon < 1) throw new Error(`--horizon must be a positive integer, got ${opts.horizon}`);
   if (!(opts.threshold >= 0 && opts.threshold < 1)) throw new Error(`--threshold must be a fraction in [0, 1), got ${opts.threshold}`);
+  if (opts.symbols.length === 0) throw new Error('--symbols must name at least one symbol, e.g. BTC,ETH');
+  if (opts.from !== null && opts.to !== null && opts.from >= opts.to) throw new Error('--from must be before --to');
   return opts;
 }
 
-/** Minimal reader for the shared OHLCV format; kept here so the script depends on nothing but the data. */
-function readCandleCsv(file: string): Candle[] {
-  const lines = fs.readFileSync(file, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
-  const header = lines[0];
-  if (header !== 'timestamp,open,high,low,close,volume') {
-    throw new Error(`${file}: header is "${header}", expected "timestamp,open,high,low,close,volume"`);
+function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function candleFile(dataDir: string, base: string): string {
+  return path.join(dataDir, `${EXCHANGE}_${base}-${QUOTE}_${FEATURE_TIMEFRAME}.csv`);
+}
+
+function readCandles(file: string, symbol: string): { candles: Candle[]; sha256: string } {
+  if (!fs.existsSync(file)) throw new Error(`missing candle file ${file} (set --data-dir or OHLCV_DIR)`);
+  const text = fs.readFileSync(file, 'utf8');
+  const candles = parseCandleCsv(text, file);
+  validateCandles(symbol, candles);
+  return { candles, sha256: sha256(text) };
+}
+
+/**
+ * sha256 over the code that defines feature and label values (activities/features, minus the activity wrapper
+ * index.ts), so a manifest says which definition its model was trained on and a test can tell when the code
+ * changed without a retrain.
+ */
+export function featureCodeSha256(): string {
+  const hash = createHash('sha256');
+  for (const name of fs.readdirSync(FEATURE_SOURCE_DIR).filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort()) {
+    hash.update(name).update('\0').update(fs.readFileSync(path.join(FEATURE_SOURCE_DIR, name))).update('\0');
   }
-  return lines.slice(1).map((line, i) => {
-    const cells = line.split(',').map(Number);
-    if (cells.length !== 6 || cells.some((x) => !Number.isFinite(x))) {
-      throw new Error(`${file}: line ${i + 2} is not six numbers: "${line}"`);
-    }
-    return cells as Candle;
-  });
+  return hash.digest('hex');
 }
 
-function sha256(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
-function main(): void {
-  const opts = parseArgs(process.argv.slice(2));
+/** Writes <out>.f32, <out>.rows.csv and <out>.meta.json; returns the row count. */
+export function writeTrainingMatrix(opts: MatrixOptions, log: (line: string) => void = console.log): number {
   fs.mkdirSync(path.dirname(opts.out), { recursive: true });
-  const fd = fs.openSync(opts.out, 'w');
-  fs.writeSync(fd, ['symbol', 'timestamp', ...FEATURE_NAMES, 'forward_return', 'label'].join(',') + '\n');
+  const matrixFile = `${opts.out}.f32`;
+  const rowsFile = `${opts.out}.rows.csv`;
+  const metaFile = `${opts.out}.meta.json`;
+  const matrixFd = fs.openSync(matrixFile, 'w');
+  const rowsFd = fs.openSync(rowsFile, 'w');
+  fs.writeSync(rowsFd, 'symbol,timestamp,close,forward_return,label\n');
 
+  const referenceBase = REFERENCE_SYMBOL.split('/')[0];
+  const reference = readCandles(candleFile(opts.dataDir, referenceBase), REFERENCE_SYMBOL);
   const sources = [];
   const labelCounts: Record<string, number> = Object.fromEntries(CLASSES.map((c) => [c, 0]));
   let written = 0;
-  for (const base of SYMBOLS) {
-    const fileName = `${EXCHANGE}_${base}-${QUOTE}_${TIMEFRAME}.csv`;
-    const file = path.join(opts.dataDir, fileName);
-    if (!fs.existsSync(file)) throw new Error(`missing candle file ${file} (set --data-dir or OHLCV_DIR)`);
-    const candles = readCandleCsv(file);
+  for (const base of opts.symbols) {
     const symbol = `${base}/${QUOTE}`;
-    const { rows } = computeFeatureMatrix(candles);
-    const fwd = forwardReturns(candles.map((c) => c[0]), candles.map((c) => c[4]), opts.horizon, CANDLE_MS);
+    const file = candleFile(opts.dataDir, base);
+    const { candles, sha256: fileSha } = symbol === REFERENCE_SYMBOL ? reference : readCandles(file, symbol);
+    const { rows } = computeFeatureMatrix(candles, symbol === REFERENCE_SYMBOL ? 'self' : reference.candles);
+    const fwd = forwardReturns(candles.map((c) => c[0]), candles.map((c) => c[4]), opts.horizon, FEATURE_CANDLE_MS);
 
-    let kept = 0;
-    let chunk: string[] = [];
+    const kept: number[] = [];
     for (let i = 0; i < candles.length; i++) {
+      const t = candles[i][0];
+      if ((opts.from !== null && t < opts.from) || (opts.to !== null && t >= opts.to)) continue;
       if (firstNonFinite(rows[i]) >= 0 || !Number.isFinite(fwd[i])) continue;
+      kept.push(i);
+    }
+    // Float32Array rounds each float64 exactly as inference.ts's Float32Array does at serving time.
+    const block = new Float32Array(kept.length * FEATURE_NAMES.length);
+    const lines: string[] = [];
+    kept.forEach((i, r) => {
+      block.set(rows[i], r * FEATURE_NAMES.length);
       const label = labelForReturn(fwd[i], opts.threshold);
       labelCounts[label]++;
-      chunk.push([symbol, candles[i][0], ...rows[i], fwd[i], label].join(','));
-      kept++;
-      if (chunk.length >= 5_000) {
-        fs.writeSync(fd, chunk.join('\n') + '\n');
-        chunk = [];
-      }
-    }
-    if (chunk.length > 0) fs.writeSync(fd, chunk.join('\n') + '\n');
-    written += kept;
+      lines.push(`${symbol},${candles[i][0]},${candles[i][4]},${fwd[i]},${label}`);
+    });
+    fs.writeSync(matrixFd, Buffer.from(block.buffer, block.byteOffset, block.byteLength));
+    if (lines.length > 0) fs.writeSync(rowsFd, lines.join('\n') + '\n');
+    written += kept.length;
     sources.push({
       file: path.relative(REPO_ROOT, file),
-      sha256: sha256(file),
+      sha256: fileSha,
       symbol,
       candles: candles.length,
-      rows: kept,
+      rows: kept.length,
       first: new Date(candles[0][0]).toISOString(),
       last: new Date(candles[candles.length - 1][0]).toISOString(),
     });
-    console.log(`${symbol}: ${candles.length} candles -> ${kept} rows`);
+    log(`${symbol}: ${candles.length} candles -> ${kept.length} rows`);
   }
-  fs.closeSync(fd);
+  fs.closeSync(matrixFd);
+  fs.closeSync(rowsFd);
+  if (written === 0) throw new Error('no rows: the symbols and --from/--to leave nothing to train on');
 
   const meta = {
     generatedBy: 'scripts/build-features.ts',
-    timeframe: TIMEFRAME,
+    featureDefinition: 'activities/features/definition.ts',
+    featureCodeSha256: featureCodeSha256(),
+    timeframe: FEATURE_TIMEFRAME,
+    minCandles: MIN_CANDLES,
+    referenceSymbol: REFERENCE_SYMBOL,
     featureNames: [...FEATURE_NAMES],
     classes: CLASSES,
     label: {
       horizonCandles: opts.horizon,
       threshold: opts.threshold,
-      definition:
-        `forward_return = close[t+${opts.horizon}] / close[t] - 1 (close to close, ${opts.horizon} x ${TIMEFRAME}); ` +
-        `up if > ${opts.threshold}, down if < -${opts.threshold}, else flat. Rows whose horizon crosses a data gap are dropped.`,
+      definition: labelDefinition(opts.horizon, opts.threshold, FEATURE_TIMEFRAME),
       thresholdRationale:
         opts.threshold === DEFAULT_THRESHOLD
           ? `2 x ${DEFAULT_FEE_RATE} taker fee (entry + exit) + ${DEFAULT_COST_MARGIN} for slippage and spread`
           : 'set by --threshold',
     },
+    slice: {
+      symbols: opts.symbols.map((b) => `${b}/${QUOTE}`),
+      from: opts.from === null ? null : new Date(opts.from).toISOString(),
+      to: opts.to === null ? null : new Date(opts.to).toISOString(),
+    },
+    matrix: { file: path.basename(matrixFile), dtype: 'float32', order: 'row-major', rows: written, columns: FEATURE_NAMES.length },
+    rowsFile: path.basename(rowsFile),
     rows: written,
     labelCounts,
     sources,
   };
-  const metaFile = opts.out.replace(/\.csv$/, '') + '.meta.json';
   fs.writeFileSync(metaFile, JSON.stringify(meta, null, 2) + '\n');
-  console.log(`wrote ${written} rows to ${opts.out} (labels ${JSON.stringify(labelCounts)}) and ${metaFile}`);
+  log(`wrote ${written} rows x ${FEATURE_NAMES.length} features to ${matrixFile} (labels ${JSON.stringify(labelCounts)})`);
+  return written;
 }
 
-try {
-  main();
-} catch (err) {
-  console.error(`build-features: ${(err as Error).message}`);
-  process.exit(1);
+if (require.main === module) {
+  try {
+    writeTrainingMatrix(parseArgs(process.argv.slice(2)));
+  } catch (err) {
+    console.error(`build-features: ${(err as Error).message}`);
+    process.exit(1);
+  }
 }

@@ -20,8 +20,8 @@ export interface RunningWorkers {
 }
 
 export async function runWorkers(opts: { address: string; namespace: string; queues: QueueKey[]; metricsPort: number }): Promise<RunningWorkers> {
-  // Orders and records need the schema; `migrate deploy` is idempotent, so every such worker may run it.
-  if (opts.queues.some((q) => q === 'execution' || q === 'persistence')) await migrateDatabase();
+  // Orders, records and retraining decisions need the schema; `migrate deploy` is idempotent, so every such worker may run it.
+  if (opts.queues.some((q) => q === 'execution' || q === 'persistence' || q === 'training')) await migrateDatabase();
   const connection = await NativeConnection.connect({ address: opts.address });
   const workers = await createWorkers({ connection, namespace: opts.namespace, queues: opts.queues });
   const server = await startMetricsServer(opts.metricsPort, () => {

@@ -9,6 +9,7 @@ import type * as inferenceActivities from '../activities/inference';
 import type * as llmActivities from '../activities/llm';
 import type * as marketActivities from '../activities/market';
 import type * as recordActivities from '../activities/persistence/recordCycle';
+import type * as scoringActivities from '../activities/persistence/scoreSignals';
 import type * as riskActivities from '../activities/risk';
 import { TASK_QUEUES } from '../domain/queues';
 
@@ -16,7 +17,9 @@ import { TASK_QUEUES } from '../domain/queues';
 export const NON_RETRYABLE = [
   'InvalidCandles', 'UnknownSymbol', 'ReplayDataMissing', 'InvalidMarketSource', 'InsufficientHistory',
   'FeatureMismatch', 'InvalidFeatures', 'InvalidLlmInput', 'InvalidConfig', 'InsufficientFunds', 'InvalidOrder',
-  'AuthenticationFailed', 'ExchangeRejected', 'LiveTradingDisabled', 'MissingCredentials',
+  'AuthenticationFailed', 'ExchangeRejected', 'LiveTradingDisabled', 'MissingCredentials', 'NotSupported', 'UnknownOrder',
+  'InvalidInput', 'MissingReference', 'UnsupportedTimeframe', 'ModelNotFound', 'ModelIntegrity', 'InvalidManifest',
+  'ModelOutputMismatch', 'InvalidRiskLimits',
 ];
 export const retry = (maximumAttempts: number): RetryPolicy => ({
   initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts, nonRetryableErrorTypes: NON_RETRYABLE,
@@ -49,4 +52,7 @@ export const execution = proxyActivities<typeof executionActivities>({
 // Records are what make decisions explainable: retry them long before giving up.
 export const recorder = proxyActivities<typeof recordActivities>({
   taskQueue: TASK_QUEUES.persistence, startToCloseTimeout: '30s', scheduleToCloseTimeout: '30m', retry: retry(50),
+});
+export const monitoring = proxyActivities<typeof scoringActivities>({
+  taskQueue: TASK_QUEUES.persistence, startToCloseTimeout: '1m', retry: retry(3),
 });

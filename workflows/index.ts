@@ -2,3 +2,4 @@
 export { liquidationWorkflow } from './liquidation';
 export { portfolioWorkflow } from './portfolio';
 export { tradingCycleWorkflow } from './tradingCycle';
+export { retrainingWorkflow } from './retraining';

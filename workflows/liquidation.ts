@@ -1,9 +1,10 @@
 /**
- * Sells every position of a portfolio, for an emergency stop or a drawdown halt that liquidates. A child of the
+ * Cancels the portfolio's open orders, then sells every position: for an emergency stop, `tradectl liquidate`,
+ * or a drawdown halt that liquidates. A child of the
  * portfolio, visible in the Web UI. Idempotent: its client order ids derive from its own workflow id, so a retried
  * or replayed order is found instead of placed again, and a position that is already gone is not sold.
  */
-import { workflowInfo } from '@temporalio/workflow';
+import { patched, workflowInfo } from '@temporalio/workflow';
 import type { PortfolioConfig } from '../domain/config';
 import { clientOrderId } from '../domain/ids';
 import { applyFill, equity } from '../domain/ledger';
@@ -11,6 +12,8 @@ import type { MarketCursor, OrderResult, PortfolioBook } from '../domain/types';
 import { workflowNow } from '../domain/workflowClock';
 import { execution, recorder } from './activityProxies';
 import { describeFailure, type CycleTrade } from './tradingCycle';
+
+const CANCEL_OPEN_ORDERS_PATCH = 'cancel-open-orders';
 
 export interface LiquidationInput {
   portfolioId: string;
@@ -20,6 +23,8 @@ export interface LiquidationInput {
   cursor: MarketCursor;
   prices: Record<string, number>;
   reason: string;
+  /** False for a drawdown halt that does not liquidate: open orders are cancelled, positions kept. */
+  sellPositions?: boolean;
 }
 
 export interface LiquidationOutcome {
@@ -38,7 +43,19 @@ export async function liquidationWorkflow(input: LiquidationInput): Promise<Liqu
   const trades: CycleTrade[] = [];
   const errors: string[] = [];
 
-  for (const position of Object.values(input.book.positions)) {
+  if (patched(CANCEL_OPEN_ORDERS_PATCH)) {
+    // Resting orders first: a limit buy filling during the liquidation would reopen a position.
+    try {
+      await execution.cancelAllOpenOrders({
+        mode: config.mode, market: config.market, timeframe: config.timeframe, cursor: input.cursor, paper: config.paper,
+        portfolioId: input.portfolioId, symbols: config.symbols,
+      });
+    } catch (err) {
+      errors.push(`cancelling open orders: ${describeFailure(err)}`);
+    }
+  }
+
+  for (const position of input.sellPositions === false ? [] : Object.values(input.book.positions)) {
     try {
       const result = await execution.placeOrder({
         request: {

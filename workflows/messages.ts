@@ -52,6 +52,8 @@ export interface PortfolioState {
   /** Liquidations requested so far (emergency stops and drawdown halts that sell), and how many have run. */
   liquidationsRequested?: number;
   liquidationsDone?: number;
+  /** Whether the pending request sells positions (emergency stop) or only cancels open orders (a drawdown halt). */
+  liquidationSells?: boolean;
   lastRisk?: RiskReport;
   cycleNo: number;
   /** Short id of the portfolio's first run: part of every cycle id. */

@@ -84,7 +84,8 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     const reason = arg?.reason ?? 'emergency stop by operator';
     if (state.halt?.kind !== 'emergency') state.halt = { kind: 'emergency', reason, since: new Date(workflowNow()).toISOString() };
     // Idempotent: a second request while one is pending, or with nothing left to sell, adds nothing.
-    if (!liquidationPending() && Object.keys(state.book.positions).length > 0) state.liquidationsRequested = (state.liquidationsRequested ?? 0) + 1;
+    if (liquidationPending()) state.liquidationSells = true;
+    else if (Object.keys(state.book.positions).length > 0) requestLiquidation(true);
   });
   const configValidator = (patch: ConfigPatch) => {
     const check = applyConfigPatch(state.config, patch as ConfigPatch & Record<string, unknown>);
@@ -165,7 +166,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     if (liquidationPending()) {
       // Checked here, not only when requested: a request handled just before the previous liquidation's result
       // was applied would otherwise start a second one with nothing left to sell.
-      if (Object.keys(state.book.positions).length > 0) await liquidate();
+      if (!state.liquidationSells || Object.keys(state.book.positions).length > 0) await liquidate(state.liquidationSells !== false);
       else state.liquidationsDone = state.liquidationsRequested;
       continue;
     }
@@ -306,12 +307,16 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
       since: new Date(workflowNow()).toISOString(),
     };
     log.warn('drawdown halt', { halt: state.halt });
-    if (state.config.risk.liquidateOnDrawdown && Object.keys(state.book.positions).length > 0) {
-      state.liquidationsRequested = (state.liquidationsRequested ?? 0) + 1;
-    }
+    // The emergency stop: open orders are always cancelled; positions are sold only if configured.
+    requestLiquidation(state.config.risk.liquidateOnDrawdown);
   }
 
-  async function liquidate(): Promise<void> {
+  function requestLiquidation(sellPositions: boolean): void {
+    state.liquidationsRequested = (state.liquidationsRequested ?? 0) + 1;
+    state.liquidationSells = sellPositions;
+  }
+
+  async function liquidate(sellPositions: boolean): Promise<void> {
     const n = (state.liquidationsDone ?? 0) + 1;
     // Counted as done whatever happens: a liquidation that fails must not be retried in a tight loop; the
     // halt stays, and the operator sees the failure in the halt reason and the liquidation's own history.
@@ -322,7 +327,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
         taskQueue: TASK_QUEUES.workflows,
         args: [{
           portfolioId: state.config.portfolioId, cycleNo: state.cycleNo, config: state.config, book: state.book,
-          cursor: state.cursor, prices: state.lastPrices, reason: state.halt?.reason ?? 'emergency stop',
+          cursor: state.cursor, prices: state.lastPrices, reason: state.halt?.reason ?? 'emergency stop', sellPositions,
         }],
         memo: portfolioMemo(state.config),
         typedSearchAttributes: cycleSearchAttributes(state.config),

@@ -4,7 +4,8 @@
  * gathered so far, and the orders that were placed are returned so the portfolio's book always matches what was
  * filled. Protective exits run before the model: a broken model never keeps a stop from firing.
  */
-import { ActivityFailure, ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, log, patched, workflowInfo } from '@temporalio/workflow';
+import { REFERENCE_SYMBOL } from '../domain/referenceMarket';
 import { timeframeToMs } from '../domain/candles';
 import type { PortfolioConfig } from '../domain/config';
 import { clientOrderId } from '../domain/ids';
@@ -18,11 +19,15 @@ import type {
   CycleRecord, FeatureVector, LlmVerdict, MarketCursor, OrderResult, PortfolioBook, RiskDecision, RiskReport, Side, Signal, TradeStats,
 } from '../domain/types';
 import { workflowNow } from '../domain/workflowClock';
-import { execution, features, inference, llmFor, market, recorder, risk } from './activityProxies';
+import { execution, features, inference, llmFor, market, monitoring, recorder, risk } from './activityProxies';
 import { tradingCycleV1 } from './legacy/cycleV1';
 
 /** Marks histories made by this version of the cycle; older ones replay through tradingCycleV1. */
 export const RISK_ENGINE_PATCH = 'risk-engine-v2';
+/** Reconciliation of the book with the account at the start of each cycle. */
+const RECONCILE_PATCH = 'reconcile-account';
+/** Scoring of matured signals after each cycle. */
+const SIGNAL_MONITORING_PATCH = 'signal-monitoring';
 
 export interface CycleInput {
   portfolioId: string;
@@ -86,8 +91,11 @@ export async function tradingCycleWorkflow(input: CycleInput): Promise<CycleOutc
   const errors: string[] = [];
 
   try {
+    // The features of every symbol include its relation to BTC, so BTC/USDT comes along even when not traded;
+    // it goes last because replays advance on the first symbol's candles.
+    const fetched = config.symbols.includes(REFERENCE_SYMBOL) ? config.symbols : [...config.symbols, REFERENCE_SYMBOL];
     const data = await market.fetchMarketData({
-      market: config.market, symbols: config.symbols, timeframe: config.timeframe, limit: config.candleLimit, cursor: input.cursor,
+      market: config.market, symbols: fetched, timeframe: config.timeframe, limit: config.candleLimit, cursor: input.cursor,
     });
     if (data.exhausted) {
       return { status: 'exhausted', book, nextCursor, prices: {}, equity: equity(book, {}), orders, tradedSymbols: [], trades, dailyLossLimitHit };
@@ -95,12 +103,27 @@ export async function tradingCycleWorkflow(input: CycleInput): Promise<CycleOutc
     nextCursor = data.nextCursor;
     const tfMs = timeframeToMs(config.timeframe);
     const maxReturns = Math.round((limits.correlationWindowDays * 86_400_000) / tfMs);
-    stats = Object.fromEntries(data.snapshots.map((s) => [s.symbol, summarizeMarket(s.symbol, s.candles, tfMs, maxReturns)]));
+    const traded = data.snapshots.filter((s) => config.symbols.includes(s.symbol));
+    const reference = data.snapshots.find((s) => s.symbol === REFERENCE_SYMBOL);
+    stats = Object.fromEntries(traded.map((s) => [s.symbol, summarizeMarket(s.symbol, s.candles, tfMs, maxReturns)]));
+
+    if (patched(RECONCILE_PATCH)) {
+      // The account (the exchange, or the paper broker's record of fills) is the truth about what is held: drift is
+      // recorded by the activity and the corrected book adopted before anything is decided on it.
+      const reconciled = await execution.reconcileAccount({
+        mode: config.mode, market: config.market, portfolioId: input.portfolioId, symbols: config.symbols,
+        initialCash: config.initialCash, cycleId, book, prices: pricesOf(stats),
+      });
+      if (!reconciled.inSync) {
+        log.warn('book corrected to the account', { drifts: reconciled.drifts });
+        book = reconciled.corrected;
+      }
+    }
 
     const guarded = protectiveExits(book, stats, limits);
     book = guarded.book;
     try {
-      featureVectors = await features.computeFeatures({ snapshots: data.snapshots });
+      featureVectors = await features.computeFeatures({ snapshots: traded, reference });
       signals = await inference.inferSignals({ features: featureVectors });
     } catch (err) {
       errors.push(`signals unavailable, only protective exits ran: ${describeFailure(err)}`);
@@ -177,6 +200,15 @@ export async function tradingCycleWorkflow(input: CycleInput): Promise<CycleOutc
     // The orders are already saved by the execution activity; the book below still carries every fill.
     finalStatus = 'failed';
     error = `${error ? `${error}; ` : ''}recording failed: ${describeFailure(err)}`;
+  }
+  if (patched(SIGNAL_MONITORING_PATCH)) {
+    // Scores earlier signals whose horizon has passed (hit rate against confidence, per model version).
+    // Monitoring only: its failure never fails the cycle.
+    try {
+      await monitoring.scoreMatureSignals({ portfolioId: input.portfolioId });
+    } catch (err) {
+      log.warn('signal scoring failed', { error: describeFailure(err) });
+    }
   }
   return {
     status: finalStatus, error, book, nextCursor, prices, equity: marked, orders,

@@ -1,33 +1,66 @@
 /**
- * computeFeatures activity: the feature row of each symbol's newest closed candle, computed with the same
- * definition the model was trained on (./indicators).
+ * computeFeatures activity: the feature row of each symbol's newest closed candle, computed with the very
+ * definition the model was trained on (./definition).
+ *
+ * Cross-asset features need the reference market (BTC/USDT) over the same hours: pass it as `reference`, or
+ * it is taken from `snapshots` when the portfolio trades it. BTC/USDT itself needs no reference.
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { FeatureVector, MarketSnapshot } from '../../domain/types';
-import { computeFeatureMatrix, firstNonFinite, MIN_CANDLES } from './indicators';
+import { computeFeatureMatrix, FEATURE_TIMEFRAME, firstNonFinite, MIN_CANDLES, REFERENCE_SYMBOL } from './definition';
 
-export { FEATURE_NAMES, MIN_CANDLES, computeFeatureMatrix } from './indicators';
+export {
+  FEATURE_NAMES, FEATURE_TIMEFRAME, MIN_CANDLES, REFERENCE_SYMBOL, computeFeatureMatrix,
+} from './definition';
 
 export interface ComputeFeaturesInput {
   snapshots: MarketSnapshot[];
+  /** BTC/USDT, same timeframe and window as the snapshots; optional when BTC/USDT is among them. */
+  reference?: MarketSnapshot;
 }
 
 export async function computeFeatures(input: ComputeFeaturesInput): Promise<FeatureVector[]> {
   if (!input || !Array.isArray(input.snapshots)) {
-    throw ApplicationFailure.nonRetryable('computeFeatures expects { snapshots: MarketSnapshot[] }', 'InvalidInput');
+    throw ApplicationFailure.nonRetryable('computeFeatures expects { snapshots: MarketSnapshot[]; reference?: MarketSnapshot }', 'InvalidInput');
   }
-  return input.snapshots.map(latestFeatureVector);
+  const reference = input.reference ?? input.snapshots.find((s) => s?.symbol === REFERENCE_SYMBOL);
+  if (reference && reference.symbol !== REFERENCE_SYMBOL) {
+    throw ApplicationFailure.nonRetryable(`reference must be ${REFERENCE_SYMBOL}, got ${reference.symbol}`, 'InvalidInput');
+  }
+  return input.snapshots.map((snapshot) => latestFeatureVector(snapshot, reference));
 }
 
 /** Features of the snapshot's newest candle; more candles than that would be wasted work for a retry too. */
-export function latestFeatureVector(snapshot: MarketSnapshot): FeatureVector {
-  const { symbol, candles } = snapshot;
+export function latestFeatureVector(snapshot: MarketSnapshot, reference?: MarketSnapshot): FeatureVector {
+  const { symbol, candles, timeframe } = snapshot;
+  if (timeframe !== FEATURE_TIMEFRAME) {
+    throw ApplicationFailure.nonRetryable(
+      `${symbol}: the features and the model are defined on ${FEATURE_TIMEFRAME} candles, got ${timeframe}`,
+      'UnsupportedTimeframe',
+    );
+  }
   const count = Array.isArray(candles) ? candles.length : 0;
   if (count < MIN_CANDLES) throw insufficientHistory(symbol, count);
 
+  const isReference = symbol === REFERENCE_SYMBOL;
+  if (!isReference) {
+    if (!reference) {
+      throw ApplicationFailure.nonRetryable(
+        `${symbol}: cross-asset features need ${REFERENCE_SYMBOL} candles over the same hours; pass them as reference`,
+        'MissingReference',
+      );
+    }
+    if (reference.timeframe !== timeframe) {
+      throw ApplicationFailure.nonRetryable(
+        `${symbol}: reference ${REFERENCE_SYMBOL} has ${reference.timeframe} candles, the symbol ${timeframe}`,
+        'MissingReference',
+      );
+    }
+  }
+
   let matrix;
   try {
-    matrix = computeFeatureMatrix(candles);
+    matrix = computeFeatureMatrix(candles, isReference ? 'self' : reference!.candles);
   } catch (err) {
     // Bad candles will be just as bad on a retry.
     throw ApplicationFailure.nonRetryable(`${symbol}: ${(err as Error).message}`, 'InvalidCandles');
@@ -35,10 +68,12 @@ export function latestFeatureVector(snapshot: MarketSnapshot): FeatureVector {
   const values = matrix.rows[count - 1];
   const bad = firstNonFinite(values);
   if (bad >= 0) {
-    // Enough candles, yet a feature is undefined: e.g. 20 zero-volume candles make the volume ratio 0/0.
+    // Enough candles, yet a feature is undefined: its window is not covered (a gap, a reference that lacks
+    // an hour) or the data is degenerate (e.g. 20 zero-volume candles make the volume ratio 0/0).
     throw ApplicationFailure.nonRetryable(
       `${symbol}: feature ${matrix.names[bad]} (position ${bad}) is ${values[bad]} on the newest candle ` +
-        `(${count} candles); the market data is degenerate`,
+        `(${count} candles${isReference ? '' : `, reference ${reference!.candles.length}`}); ` +
+        'its window is not covered by the candles given or the market data is degenerate',
       'InvalidFeatures',
     );
   }
@@ -48,7 +83,7 @@ export function latestFeatureVector(snapshot: MarketSnapshot): FeatureVector {
 
 function insufficientHistory(symbol: string, got: number): ApplicationFailure {
   return ApplicationFailure.nonRetryable(
-    `${symbol}: got ${got} candles, features need at least ${MIN_CANDLES} (the slowest indicator is SMA 50)`,
+    `${symbol}: got ${got} candles, features need at least ${MIN_CANDLES} (14 closed daily bars plus the current day)`,
     'InsufficientHistory',
   );
 }

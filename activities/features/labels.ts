@@ -1,6 +1,7 @@
 /**
- * Training labels: what the model learns to predict. Used by scripts/build-features.ts only, kept next to the
- * features so a backtest can score signals against the same definition.
+ * Labels: what the model learns to predict. Used by scripts/build-features.ts (training) and by
+ * scoreMatureSignals (live monitoring), so a live signal is scored against the very definition it was
+ * trained on.
  *
  * Label = direction of the close-to-close return over the next `horizon` candles. A move smaller than the
  * threshold is `flat`: with a 0.1% taker fee paid on entry and on exit (0.2%) plus ~0.2% for slippage and
@@ -16,6 +17,14 @@ export const DEFAULT_THRESHOLD = 2 * DEFAULT_FEE_RATE + DEFAULT_COST_MARGIN;
 
 /** Class order of the model's probability output; index = class id used in training. */
 export const CLASSES: readonly Direction[] = ['down', 'flat', 'up'];
+
+/** The label definition in words, copied into the training meta and every model manifest. */
+export function labelDefinition(horizon: number, threshold: number, timeframe: string): string {
+  return (
+    `forward_return = close[t+${horizon}] / close[t] - 1 (close to close, ${horizon} x ${timeframe}); ` +
+    `up if > ${threshold}, down if < -${threshold}, else flat. Rows whose horizon crosses a data gap are dropped.`
+  );
+}
 
 export function labelForReturn(forwardReturn: number, threshold: number): Direction {
   if (!Number.isFinite(forwardReturn)) throw new Error(`forward return must be finite, got ${forwardReturn}`);

@@ -4,6 +4,7 @@
 import type * as ccxt from 'ccxt';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Candle } from '../../domain/types';
+import { publicExchange, restOverrideFor } from '../execution/connector';
 import { loadCcxt } from './loadCcxt';
 
 type ExchangeClass = new (config: Record<string, unknown>) => ccxt.Exchange;
@@ -28,10 +29,13 @@ function exchangeClass(exchangeId: string): ExchangeClass {
 }
 
 export function liveExchange(exchangeId: string): ccxt.Exchange {
-  let exchange = exchanges.get(exchangeId);
+  // EXCHANGE_REST_URL (tests: a loopback exchange emulator) moves market data along with orders.
+  const redirected = restOverrideFor(exchangeId);
+  const key = redirected ? `${exchangeId}|${redirected.restUrl}` : exchangeId;
+  let exchange = exchanges.get(key);
   if (!exchange) {
-    exchange = new (exchangeClass(exchangeId))({ enableRateLimit: true });
-    exchanges.set(exchangeId, exchange);
+    exchange = redirected ? publicExchange(redirected) : new (exchangeClass(exchangeId))({ enableRateLimit: true });
+    exchanges.set(key, exchange);
   }
   return exchange;
 }
@@ -114,8 +118,10 @@ export async function fetchLivePrice(exchangeId: string, symbol: string): Promis
 export async function probeLive(exchangeId: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    // A throwaway instance, so the probe's short timeout does not leak into the shared one.
-    const exchange = new (exchangeClass(exchangeId))({ enableRateLimit: false, timeout: timeoutMs });
+    // A throwaway instance, so the probe's short timeout does not leak into the shared one (a redirected exchange,
+    // a loopback emulator in tests, is probed through its shared instance: the deadline below still applies).
+    const redirected = restOverrideFor(exchangeId);
+    const exchange = redirected ? publicExchange(redirected) : new (exchangeClass(exchangeId))({ enableRateLimit: false, timeout: timeoutMs });
     const call: Promise<unknown> = exchange.has['fetchTime'] ? exchange.fetchTime() : exchange.loadMarkets();
     call.catch(() => undefined);
     // ccxt's own timeout covers the HTTP request; the race also covers a stalled DNS lookup or a slow market load.

@@ -2,7 +2,7 @@
  * Orders and their fills, keyed by the deterministic clientOrderId. Written by the execution activity
  * before it returns (so no fill only exists in memory) and read back on a retry to avoid placing twice.
  */
-import type { Fill, OrderRequest, OrderResult, OrderStatus, Side } from '../../domain/types';
+import type { Fill, OrderRequest, OrderResult, OrderStatus, OrderType, Side } from '../../domain/types';
 import { openDatabase, type Db, type DbTx } from '../../prisma/database';
 
 export interface OrderContext {
@@ -10,6 +10,8 @@ export interface OrderContext {
   mode: string;
   /** The market source spec (`live:binance`, `replay:...`, `sim:...`). */
   market: string;
+  /** Live orders: the ccxt id of the exchange the order went to. */
+  exchangeId?: string;
 }
 
 type StoredOrder = NonNullable<Awaited<ReturnType<typeof loadOrder>>>;
@@ -33,7 +35,27 @@ export function toOrderResult(row: StoredOrder): OrderResult {
     deduplicated: false,
   };
   if (row.rejectReason != null) result.rejectReason = row.rejectReason;
+  if (row.exchangeOrderId != null) result.exchangeOrderId = row.exchangeOrderId;
+  if (row.placedAt != null) result.placedAt = row.placedAt.getTime();
   return result;
+}
+
+/** The request an order row was saved from, for activities that only know the client order id. */
+export function toOrderRequest(row: StoredOrder): OrderRequest {
+  const request: OrderRequest = {
+    clientOrderId: row.id,
+    portfolioId: row.portfolioId,
+    cycleId: row.cycleId,
+    symbol: row.symbol,
+    side: row.side as Side,
+    type: row.type as OrderType,
+    quantity: row.requestedQuantity,
+    referencePrice: row.referencePrice ?? 0,
+  };
+  if (row.limitPrice != null) request.limitPrice = row.limitPrice;
+  if (row.stopPrice != null) request.stopPrice = row.stopPrice;
+  if (row.timeInForceMs != null) request.timeInForceMs = row.timeInForceMs;
+  return request;
 }
 
 /** The stored result of an order, or null when no order with this client order id was saved. */
@@ -69,6 +91,9 @@ export async function saveOrder(req: OrderRequest, result: OrderResult, ctx: Ord
     avgPrice: result.avgPrice,
     fee: result.fee,
     rejectReason: result.rejectReason ?? null,
+    // Only ever set, never cleared: a later save of the same order may not know them (e.g. a plain status update).
+    ...(result.exchangeOrderId !== undefined && { exchangeOrderId: result.exchangeOrderId }),
+    ...(result.placedAt !== undefined && { placedAt: new Date(result.placedAt) }),
   };
   await db.$transaction([
     db.order.upsert({
@@ -83,6 +108,10 @@ export async function saveOrder(req: OrderRequest, result: OrderResult, ctx: Ord
         mode: ctx.mode,
         marketSource: ctx.market,
         referencePrice: req.referencePrice,
+        limitPrice: req.limitPrice ?? null,
+        stopPrice: req.stopPrice ?? null,
+        timeInForceMs: req.timeInForceMs ?? null,
+        exchangeId: ctx.exchangeId ?? null,
         ...state,
       },
       update: state,
@@ -128,4 +157,46 @@ export async function ensureOrders(
     });
     if (o.fills.length) await tx.fill.createMany({ data: fillRows(o.clientOrderId, o.fills) });
   }
+}
+
+/** An order as stored, with the request it came from and where it was placed. */
+export interface StoredOrderView {
+  request: OrderRequest;
+  result: OrderResult;
+  mode: string;
+  market: string;
+  exchangeId: string | null;
+}
+
+function toView(row: StoredOrder): StoredOrderView {
+  return { request: toOrderRequest(row), result: toOrderResult(row), mode: row.mode, market: row.marketSource, exchangeId: row.exchangeId };
+}
+
+export async function findStoredOrder(clientOrderId: string, db: Db = openDatabase()): Promise<StoredOrderView | null> {
+  const row = await loadOrder(db, clientOrderId);
+  return row ? toView(row) : null;
+}
+
+/** A portfolio's orders that are not final (submitted, open, partially filled), oldest first. */
+export async function unfinishedOrders(portfolioId: string, mode: string, db: Db = openDatabase()): Promise<StoredOrderView[]> {
+  const rows = await db.order.findMany({
+    where: { portfolioId, mode, status: { in: ['submitted', 'open', 'partially_filled'] } },
+    include: { fills: { orderBy: { seq: 'asc' } } },
+    orderBy: { createdAt: 'asc' },
+  });
+  return rows.map(toView);
+}
+
+/** Every fill of a portfolio's orders in one mode, with its order's symbol and side, oldest order first. */
+export async function portfolioFills(
+  portfolioId: string,
+  mode: string,
+  db: Db = openDatabase(),
+): Promise<{ clientOrderId: string; symbol: string; side: Side; fills: Fill[] }[]> {
+  const rows = await db.order.findMany({
+    where: { portfolioId, mode },
+    include: { fills: { orderBy: { seq: 'asc' } } },
+    orderBy: { createdAt: 'asc' },
+  });
+  return rows.map((r) => ({ clientOrderId: r.id, symbol: r.symbol, side: r.side as Side, fills: toOrderResult(r).fills }));
 }

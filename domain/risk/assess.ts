@@ -47,6 +47,11 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
     const rules: RuleFired[] = [...(p.reasons ?? [])];
     const held = book.positions[p.symbol]?.quantity ?? 0;
 
+    // Leftovers under the minimum order size (a buy's fee taken in the coin, lot-size rounding) cannot be sold on
+    // any exchange: proposing them every cycle would only fill the records with rejections.
+    if (p.side === 'sell' && held * p.price < limits.minOrderNotional) {
+      return refusal(p.symbol, p.side, p.price, [...rules, { rule: 'dust-position', effect: 'block', detail: `position of ${held} (${money(held * p.price)}) is under the minimum order size ${limits.minOrderNotional}` }]);
+    }
     if (p.intent === 'protective-exit' || p.intent === 'trim') {
       const quantity = Math.min(held, p.quantity ?? held);
       const notional = quantity * p.price;

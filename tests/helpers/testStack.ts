@@ -94,7 +94,7 @@ export function replayConfig(overrides: Partial<PortfolioConfig> = {}, risk: Ris
     symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'],
     timeframe: '1h',
     intervalMs: 1_000,
-    candleLimit: 80,
+    candleLimit: 400,
     ...overrides,
     risk: {
       ...base,

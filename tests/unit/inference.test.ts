@@ -1,22 +1,39 @@
 // First: lets onnxruntime-node's output arrays pass its own type check under Jest (see the file).
 import '../setup/onnxRealm';
-import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { computeFeatures } from '../../activities/features';
+import { computeFeatures, MIN_CANDLES, REFERENCE_SYMBOL } from '../../activities/features';
 import { inferSignals, loadedModelInfo, loadModel, resolveModelDir, unloadModel } from '../../activities/inference';
-import type { Candle, FeatureVector } from '../../domain/types';
+import { registry } from '../../activities/metrics';
+import { DEFAULT_REGISTRY_ROOT, readManifest, writeCurrent } from '../../activities/modelRegistry';
+import type { Candle, FeatureVector, MarketSnapshot } from '../../domain/types';
 
 const OHLCV_DIR = path.resolve(__dirname, '../../../shared/data/ohlcv');
+type Probabilities = Record<'down' | 'flat' | 'up', number>;
 const fixture = JSON.parse(readFileSync(path.join(__dirname, '../fixtures/model-parity.json'), 'utf8')) as {
   modelVersion: string;
   featureNames: string[];
-  rows: Array<{ symbol: string; asOf: number; values: number[]; probabilities: Record<string, number> }>;
+  rows: Array<{ symbol: string; asOf: number; values: number[]; onnx: Probabilities; native: Probabilities }>;
 };
+const DIRECTIONS = ['down', 'flat', 'up'] as const;
 
-function lastCandles(base: string, count: number): Candle[] {
-  const lines = readFileSync(path.join(OHLCV_DIR, `binance_${base}-USDT_1h.csv`), 'utf8').trim().split('\n');
-  return lines.slice(-count).map((l) => l.split(',').map(Number) as Candle);
+const series = new Map<string, Candle[]>();
+function candlesOf(symbol: string): Candle[] {
+  if (!series.has(symbol)) {
+    const base = symbol.split('/')[0];
+    const lines = readFileSync(path.join(OHLCV_DIR, `binance_${base}-USDT_1h.csv`), 'utf8').trim().split('\n').slice(1);
+    series.set(symbol, lines.map((l) => l.split(',').map(Number) as Candle));
+  }
+  return series.get(symbol)!;
+}
+
+/** What a cycle would fetch: the `count` candles ending at `asOf` (the newest closed candle). */
+function snapshotEndingAt(symbol: string, asOf: number, count = 400): MarketSnapshot {
+  const all = candlesOf(symbol);
+  const end = all.findIndex((c) => c[0] === asOf);
+  if (end < 0) throw new Error(`${symbol} has no candle at ${asOf}`);
+  return { symbol, timeframe: '1h', candles: all.slice(end - count + 1, end + 1), source: 'replay:test' };
 }
 
 function fixtureVector(i = 0): FeatureVector {
@@ -24,9 +41,15 @@ function fixtureVector(i = 0): FeatureVector {
   return { symbol: row.symbol, asOf: row.asOf, close: 1, names: [...fixture.featureNames], values: [...row.values] };
 }
 
+async function metricValue(name: string, labels: Record<string, string>): Promise<number> {
+  const metric = (await registry.getMetricsAsJSON()).find((m) => m.name === name);
+  const value = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+  return value ? Number(value.value) : 0;
+}
+
 afterAll(() => unloadModel());
 
-describe('inferSignals with the committed model', () => {
+describe('the committed model against the parity fixture', () => {
   beforeAll(async () => {
     delete process.env.MODEL_DIR;
     await unloadModel();
@@ -40,25 +63,36 @@ describe('inferSignals with the committed model', () => {
     expect(loadedModelInfo()).toEqual(info);
   });
 
-  it('matches python onnxruntime on the fixture rows within 1e-5', async () => {
+  it('the features TypeScript computes from the candles are the fixture rows Python was trained and scored on', async () => {
+    expect(fixture.rows.length).toBeGreaterThanOrEqual(14);
+    for (const row of fixture.rows) {
+      const snapshots = [snapshotEndingAt(row.symbol, row.asOf)];
+      const reference = row.symbol === REFERENCE_SYMBOL ? undefined : snapshotEndingAt(REFERENCE_SYMBOL, row.asOf);
+      const [fv] = await computeFeatures({ snapshots, reference });
+      expect(fv.names).toEqual(fixture.featureNames);
+      // The matrix holds float32, as onnxruntime receives them: compare after the same rounding.
+      expect({ symbol: row.symbol, asOf: row.asOf, values: Array.from(new Float32Array(fv.values)) })
+        .toEqual({ symbol: row.symbol, asOf: row.asOf, values: row.values });
+    }
+  });
+
+  it('predicts what Python predicts, with onnxruntime and with the native libraries, within 1e-5', async () => {
     const signals = await inferSignals({ features: fixture.rows.map((_, i) => fixtureVector(i)) });
     expect(signals).toHaveLength(fixture.rows.length);
+    let worst = 0;
     signals.forEach((s, i) => {
       expect(s.symbol).toBe(fixture.rows[i].symbol);
       expect(s.modelVersion).toBe(fixture.modelVersion);
-      for (const d of ['down', 'flat', 'up'] as const) {
-        expect(Math.abs(s.probabilities[d] - fixture.rows[i].probabilities[d])).toBeLessThan(1e-5);
+      for (const d of DIRECTIONS) {
+        worst = Math.max(worst, Math.abs(s.probabilities[d] - fixture.rows[i].onnx[d]), Math.abs(s.probabilities[d] - fixture.rows[i].native[d]));
       }
     });
+    expect(worst).toBeLessThan(1e-5);
   });
 
-  it('scores several symbols in one call, each with probabilities summing to 1 and its argmax as direction', async () => {
-    const snapshots = ['BTC', 'ETH', 'SOL', 'DOGE'].map((base) => ({
-      symbol: `${base}/USDT`,
-      timeframe: '1h',
-      candles: lastCandles(base, 120),
-      source: 'replay:test',
-    }));
+  it('scores several symbols in one call: calibrated probabilities summing to 1, the argmax as direction', async () => {
+    const asOf = candlesOf('BTC/USDT').at(-1)![0];
+    const snapshots = ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'DOGE/USDT'].map((s) => snapshotEndingAt(s, asOf));
     const features = await computeFeatures({ snapshots });
     const signals = await inferSignals({ features });
     expect(signals.map((s) => s.symbol)).toEqual(['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'DOGE/USDT']);
@@ -110,29 +144,94 @@ describe('inferSignals with the committed model', () => {
   });
 });
 
-describe('model directory resolution', () => {
+describe('model registry and hot reload', () => {
+  let root: string;
+
+  /** A registry holding the committed version as `a` and `b` (same model, different names). */
+  function registryWithTwoVersions(): string {
+    const dir = mkdtempSync(path.join(tmpdir(), 'registry-'));
+    const committed = resolveModelDir({});
+    for (const name of ['a', 'b']) {
+      cpSync(committed, path.join(dir, name), { recursive: true });
+      const manifestFile = path.join(dir, name, 'manifest.json');
+      writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(readFileSync(manifestFile, 'utf8')), version: name }));
+    }
+    writeCurrent(dir, 'a');
+    return dir;
+  }
+
+  beforeEach(async () => {
+    await unloadModel();
+    root = registryWithTwoVersions();
+    process.env.MODEL_DIR = root;
+    process.env.MODEL_RELOAD_CHECK_MS = '0';
+  });
   afterEach(async () => {
     delete process.env.MODEL_DIR;
+    delete process.env.MODEL_RELOAD_CHECK_MS;
     await unloadModel();
+    rmSync(root, { recursive: true, force: true });
   });
 
-  it('fails clearly when MODEL_DIR holds no model', async () => {
+  it('a promoted version is served by the next call, without unloading or restarting', async () => {
+    const log = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    const [first] = await inferSignals({ features: [fixtureVector()] });
+    expect(first.modelVersion).toBe('a');
+    writeCurrent(root, 'b');
+    const [second] = await inferSignals({ features: [fixtureVector()] });
+    expect(log).toHaveBeenCalledWith('inference: now serving model b (was a)');
+    log.mockRestore();
+    expect(second.modelVersion).toBe('b');
+    expect(second.probabilities).toEqual(first.probabilities);
+    expect(loadedModelInfo()?.version).toBe('b');
+    expect(await metricValue('trader_model_served', { version: 'b' })).toBe(1);
+  });
+
+  it('checks CURRENT at most every MODEL_RELOAD_CHECK_MS', async () => {
+    process.env.MODEL_RELOAD_CHECK_MS = '3600000';
+    expect((await inferSignals({ features: [fixtureVector()] }))[0].modelVersion).toBe('a');
+    writeCurrent(root, 'b');
+    expect((await inferSignals({ features: [fixtureVector()] }))[0].modelVersion).toBe('a');
+  });
+
+  it('a promoted version that fails its integrity check is refused; the served one carries on', async () => {
+    await inferSignals({ features: [fixtureVector()] });
+    writeFileSync(path.join(root, 'b', 'model.onnx'), 'not a model');
+    writeCurrent(root, 'b');
+    const failedBefore = await metricValue('trader_model_reloads_total', { outcome: 'failed' });
+    const error = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const [signal] = await inferSignals({ features: [fixtureVector()] });
+    expect(signal.modelVersion).toBe('a');
+    expect(error).toHaveBeenCalledWith(expect.stringMatching(/^inference: keeping model a; the promoted model cannot be served: .*sha256/));
+    error.mockRestore();
+    expect(await metricValue('trader_model_reloads_total', { outcome: 'failed' })).toBe(failedBefore + 1);
+  });
+
+  it('refuses a CURRENT naming a version that does not exist', () => {
+    expect(() => writeCurrent(root, 'nope')).toThrow(/manifest\.json/);
+    writeFileSync(path.join(root, 'CURRENT'), 'nope\n');
+    expect(() => resolveModelDir()).toThrow(/names version "nope", but .* does not exist/);
+  });
+
+  it('a model trained on other features is refused with the position that differs', async () => {
+    // The previous generation (21 features) stays in the committed registry.
+    process.env.MODEL_DIR = path.join(DEFAULT_REGISTRY_ROOT, '20261121-bf5fb3aa');
+    const asOf = candlesOf('BTC/USDT').at(-1)![0];
+    const features = await computeFeatures({ snapshots: [snapshotEndingAt('BTC/USDT', asOf, MIN_CANDLES)] });
+    await expect(inferSignals({ features })).rejects.toMatchObject({
+      type: 'FeatureMismatch',
+      message: expect.stringMatching(/BTC\/USDT: feature names differ from the model's at position 1: got "ret_3", model expects "roc_5" \(vector has \d+ names, model 21\)/),
+    });
+  });
+
+  it('fails clearly when MODEL_DIR holds no model, and refuses a model file whose sha256 is not the manifest one', async () => {
     process.env.MODEL_DIR = mkdtempSync(path.join(tmpdir(), 'no-model-'));
-    await unloadModel();
     await expect(inferSignals({ features: [fixtureVector()] })).rejects.toMatchObject({ type: 'ModelNotFound', nonRetryable: true });
-  });
 
-  it('accepts a version directory and refuses a model file whose sha256 is not the manifest one', async () => {
-    const versionDir = resolveModelDir({});
-    const dir = mkdtempSync(path.join(tmpdir(), 'model-'));
-    copyFileSync(path.join(versionDir, 'model.onnx'), path.join(dir, 'model.onnx'));
-    const manifest = JSON.parse(readFileSync(path.join(versionDir, 'manifest.json'), 'utf8'));
-    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-    process.env.MODEL_DIR = dir;
-    expect((await loadModel()).dir).toBe(dir);
-
-    await unloadModel();
-    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ ...manifest, onnx: { ...manifest.onnx, sha256: '0'.repeat(64) } }));
+    const pinned = path.join(root, 'a');
+    const manifest = readManifest(pinned);
+    writeFileSync(path.join(pinned, 'manifest.json'), JSON.stringify({ ...manifest, onnx: { ...manifest.onnx, sha256: '0'.repeat(64) } }));
+    process.env.MODEL_DIR = pinned;
     await expect(loadModel()).rejects.toMatchObject({ type: 'ModelIntegrity', message: expect.stringContaining('sha256') });
   });
 });

@@ -280,6 +280,12 @@ describe('protective exits', () => {
     expect(d).toMatchObject({ approved: true, side: 'sell', quantity: 2, rules: [expect.objectContaining({ rule: 'stop-loss' })] });
   });
 
+  it('leaves dust under the minimum order size alone instead of proposing unsellable exits', () => {
+    const dust = held(newBook(0, T0), 'BTC/USDT', 0.05, 100); // 5 of quote, minimum 10
+    const exit: TradeProposal = { symbol: 'BTC/USDT', side: 'sell', price: 100, intent: 'protective-exit', quantity: 0.05 };
+    expect(rulesOf(assess([exit], dust)[0])).toEqual(['dust-position']);
+  });
+
   it('arms a position that has no protective levels yet from the current price and ATR', () => {
     const book = held(newBook(0, T0), 'BTC/USDT', 1, 80);
     const { exits, book: after } = protectiveExits(book, { 'BTC/USDT': flatStats('BTC/USDT', 100, 2) }, limits);

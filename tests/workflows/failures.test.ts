@@ -56,7 +56,11 @@ it('an LLM answering garbage leads to a recorded fallback verdict, and the paper
     90_000);
     await portfolioOps.stop(portfolioHandle(stack.env.client, config.portfolioId));
 
-    const trace = await traceOrder(order.id);
+    // The execution activity saves the order before the cycle's record links it to its verdict: wait for the record.
+    const trace = await waitFor('the cycle record of the order', async () => {
+      const t = await traceOrder(order.id);
+      return t?.decision ? t : undefined;
+    });
     expect(trace!.verdict).toMatchObject({ approve: true, fallback: true, sizeMultiplier: 0.5 });
     expect(trace!.verdict!.fallbackReason).toMatch(/^garbage: not JSON: "Sure! I think/);
     const rule = trace!.decision!.rules.find((r) => r.rule === 'llm-verdict');

@@ -100,8 +100,8 @@ describe('portfolio on replayed Binance candles', () => {
     await workers.stop();
   });
 
-  it('a trade opens a cooldown that blocks re-entry on that symbol until its timer fires', async () => {
-    const workers = await stack.startWorkers();
+  it('a trade opens a cooldown that blocks re-entry on that symbol until its timer fires, across a worker restart', async () => {
+    let workers = await stack.startWorkers();
     const cooldownMs = 6_000;
     const config = replayConfig({ symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'XRP/USDT', 'ADA/USDT'] }, { cooldowns: { buyMs: cooldownMs } });
     await startPortfolio(stack.env.client, config);
@@ -116,6 +116,9 @@ describe('portfolio on replayed Binance candles', () => {
     await new Promise((r) => setTimeout(r, cooldownMs / 2));
     await portfolioOps.pause(handle, 'let the timer fire alone');
     const pausedAt = Date.now();
+    // Every worker goes away and comes back while the timer runs: it lives in the server, not in a worker.
+    await workers.stop();
+    workers = await stack.startWorkers();
     const latest = await waitFor('the paused state', async () => {
       const s = await status(config.portfolioId);
       return s.state === 'paused' ? s : undefined;

@@ -1,0 +1,135 @@
+/**
+ * ccxt exchange instances for trading: one per exchange, environment and key set in this process, because an
+ * instance holds the loaded markets and the rate limiter's state (ccxt's limiter is always on here).
+ *
+ * Spot only: Binance-family instances load only the spot market list (`fetchMarkets.types = ['spot']`, no margin
+ * pairs) and skip the currency list (`fetchCurrencies: false`, a signed /sapi call), so a connector needs nothing
+ * but the spot REST API: /api/v3/time, exchangeInfo, account, order, openOrders, myTrades (klines and ticker/24hr
+ * for market data). OKX and KuCoin likewise load spot markets only.
+ */
+import { createHash } from 'node:crypto';
+import type { Exchange } from 'ccxt';
+import { ApplicationFailure } from '@temporalio/common';
+import { loadCcxt } from '../market/loadCcxt';
+import { readCredentials, readExchangeSettings, SUPPORTED_EXCHANGES, type Credentials, type ExchangeSettings } from './exchangeSettings';
+import { rememberSecrets } from './redaction';
+
+type ExchangeClass = new (config: Record<string, unknown>) => Exchange;
+
+const instances = new Map<string, Exchange>();
+
+const BINANCE_FAMILY = new Set(['binance', 'binanceus']);
+
+/** ccxt options that keep an instance on the spot API. */
+function spotOptions(exchange: Exchange): void {
+  const options = exchange.options as Record<string, unknown>;
+  const fetchMarkets = (options.fetchMarkets ?? {}) as Record<string, unknown>;
+  if (BINANCE_FAMILY.has(exchange.id)) {
+    options.fetchMarkets = { ...fetchMarkets, types: ['spot'] };
+    options.fetchMargins = false;
+    options.fetchCurrencies = false;
+    options.defaultType = 'spot';
+  } else if (exchange.id === 'okx' || exchange.id === 'kucoin') {
+    options.fetchMarkets = { ...fetchMarkets, types: ['spot'] };
+  }
+  // Signed requests carry a timestamp the exchange checks against its clock (Binance: within recvWindow); a
+  // drifting worker clock would fail every order, so the offset is measured (GET /api/v3/time) when markets load.
+  if (BINANCE_FAMILY.has(exchange.id) || exchange.id === 'okx' || exchange.id === 'kucoin') options.adjustForTimeDifference = true;
+}
+
+/** Rewrites the origin of every REST URL (nested or not, placeholders included) to `origin`, keeping the paths. */
+export function pointRestApiAt(urls: unknown, origin: string): unknown {
+  if (typeof urls === 'string') return /^https?:\/\//.test(urls) ? urls.replace(/^https?:\/\/[^/]+/, origin) : urls;
+  if (urls && typeof urls === 'object') {
+    return Object.fromEntries(Object.entries(urls as Record<string, unknown>).map(([k, v]) => [k, pointRestApiAt(v, origin)]));
+  }
+  return urls;
+}
+
+function exchangeClass(exchangeId: string): ExchangeClass {
+  const ctor = (loadCcxt() as unknown as Record<string, ExchangeClass | undefined>)[exchangeId];
+  if (typeof ctor !== 'function') throw ApplicationFailure.nonRetryable(`ccxt has no exchange '${exchangeId}'`, 'InvalidConfig');
+  return ctor;
+}
+
+function configure(exchange: Exchange, settings: ExchangeSettings): Exchange {
+  spotOptions(exchange);
+  // Sandbox first: it swaps the URL set, which the REST override then points elsewhere.
+  if (settings.sandbox) exchange.setSandboxMode(true);
+  if (settings.restUrl) {
+    const urls = exchange.urls as Record<string, unknown>;
+    urls.api = pointRestApiAt(urls.api, settings.restUrl);
+  }
+  return exchange;
+}
+
+/**
+ * Settings for public market data of `exchangeId` when EXCHANGE_REST_URL redirects it (and EXCHANGE_ID, if set,
+ * names the same exchange); undefined otherwise, and for exchanges this module does not trade on.
+ */
+export function restOverrideFor(exchangeId: string, env: Record<string, string | undefined> = process.env): ExchangeSettings | undefined {
+  if (!env.EXCHANGE_REST_URL || (env.EXCHANGE_ID && env.EXCHANGE_ID !== exchangeId) || !SUPPORTED_EXCHANGES[exchangeId]) return undefined;
+  // Redirected market data comes from the given URL whatever the sandbox setting, which only concerns orders.
+  return { ...readExchangeSettings(exchangeId, env), sandbox: false };
+}
+
+/** A public (no keys) instance with the same settings, for market data through the same endpoints. */
+export function publicExchange(settings: ExchangeSettings): Exchange {
+  const key = `public|${settings.exchangeId}|${settings.sandbox}|${settings.restUrl ?? ''}`;
+  let exchange = instances.get(key);
+  if (!exchange) {
+    exchange = configure(new (exchangeClass(settings.exchangeId))({ enableRateLimit: true }), settings);
+    instances.set(key, exchange);
+  }
+  return exchange;
+}
+
+export function privateExchange(settings: ExchangeSettings, credentials: Credentials): Exchange {
+  // Keyed by a digest of the keys, so rotated keys get a fresh instance; the digest never leaves this map.
+  const digest = createHash('sha256').update(credentials.values().join('\n')).digest('hex').slice(0, 16);
+  const key = `private|${settings.exchangeId}|${settings.sandbox}|${settings.restUrl ?? ''}|${digest}`;
+  let exchange = instances.get(key);
+  if (!exchange) {
+    rememberSecrets(credentials.values());
+    exchange = configure(
+      new (exchangeClass(settings.exchangeId))({
+        apiKey: credentials.apiKey,
+        secret: credentials.secret,
+        ...(credentials.password !== undefined && { password: credentials.password }),
+        enableRateLimit: true,
+      }),
+      settings,
+    );
+    instances.set(key, exchange);
+  }
+  return exchange;
+}
+
+export interface Connection {
+  settings: ExchangeSettings;
+  exchange: Exchange;
+}
+
+/** The trading connection the environment configures (see exchangeSettings.ts). */
+export function connect(marketExchangeId?: string): Connection {
+  const settings = readExchangeSettings(marketExchangeId);
+  return { settings, exchange: privateExchange(settings, readCredentials(settings.exchangeId)) };
+}
+
+/**
+ * Loads markets once per instance. ccxt keeps a failed load as a rejected promise and hands it back on every later
+ * call, so after a failure the promise is dropped and the next attempt loads again.
+ */
+export async function ensureMarkets(exchange: Exchange): Promise<void> {
+  try {
+    await exchange.loadMarkets();
+  } catch (err) {
+    if (exchange.markets === undefined) (exchange as unknown as { marketsLoading?: unknown }).marketsLoading = undefined;
+    throw err;
+  }
+}
+
+/** Forgets every instance (tests point the environment somewhere else between cases). */
+export function resetConnections(): void {
+  instances.clear();
+}

@@ -1,0 +1,179 @@
+/**
+ * Which exchange the execution worker trades on, and with which keys: read from this process's environment only,
+ * never from workflow input, so nothing secret reaches Temporal history.
+ *
+ *   EXCHANGE_ID                 coinbase | binance | binanceus | kucoin | okx | kraken (default: the portfolio's
+ *                               `live:<id>` market)
+ *   EXCHANGE_API_KEY[_FILE]     API key, or a file holding it (Docker/Kubernetes secrets)
+ *   EXCHANGE_SECRET[_FILE]      API secret (Coinbase Advanced Trade: the EC private key, PEM)
+ *   EXCHANGE_PASSWORD[_FILE]    API passphrase (KuCoin, OKX)
+ *   EXCHANGE_SANDBOX            true: the exchange's testnet / demo environment, refused where ccxt has none
+ *   EXCHANGE_REST_URL           replaces the scheme, host and port of every REST endpoint (tests: a loopback emulator)
+ */
+import fs from 'node:fs';
+import { ApplicationFailure } from '@temporalio/common';
+
+export interface ExchangeProfile {
+  label: string;
+  /** Whether ccxt can point this exchange at a testnet or demo environment. */
+  sandbox: boolean;
+  /** Why not, when it cannot. */
+  sandboxNote?: string;
+  needsPassword: boolean;
+}
+
+export const SUPPORTED_EXCHANGES: Readonly<Record<string, ExchangeProfile>> = {
+  coinbase: { label: 'Coinbase Advanced Trade', sandbox: false, sandboxNote: 'ccxt has no sandbox URL for Coinbase Advanced Trade', needsPassword: false },
+  binance: { label: 'Binance', sandbox: true, needsPassword: false },
+  binanceus: {
+    label: 'Binance.US', sandbox: false, needsPassword: false,
+    sandboxNote: 'Binance.US has no testnet (ccxt only inherits the URLs of the Binance.com testnet, a different account)',
+  },
+  kucoin: { label: 'KuCoin', sandbox: false, sandboxNote: 'KuCoin closed its sandbox and ccxt has no sandbox URL for it', needsPassword: true },
+  okx: { label: 'OKX', sandbox: true, needsPassword: true },
+  kraken: { label: 'Kraken', sandbox: false, sandboxNote: 'Kraken has no spot sandbox in ccxt', needsPassword: false },
+};
+
+export interface ExchangeSettings {
+  exchangeId: string;
+  sandbox: boolean;
+  /** Origin (scheme://host:port) replacing the exchange's REST origin, or undefined for the real one. */
+  restUrl?: string;
+}
+
+/**
+ * API credentials. Kept out of every serialised or printed form: JSON.stringify and console.log show
+ * `[REDACTED]`, so a credential cannot slip into a result, a log line or Temporal history by accident.
+ */
+export class Credentials {
+  readonly #values: { apiKey: string; secret: string; password?: string };
+  constructor(apiKey: string, secret: string, password?: string) {
+    this.#values = { apiKey, secret, ...(password !== undefined && { password }) };
+  }
+  get apiKey(): string {
+    return this.#values.apiKey;
+  }
+  get secret(): string {
+    return this.#values.secret;
+  }
+  get password(): string | undefined {
+    return this.#values.password;
+  }
+  /** Every credential value, for redaction. */
+  values(): string[] {
+    return [this.#values.apiKey, this.#values.secret, this.#values.password ?? ''].filter(Boolean);
+  }
+  toJSON(): string {
+    return '[REDACTED]';
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return 'Credentials [REDACTED]';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function invalidConfig(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, 'InvalidConfig');
+}
+
+/**
+ * The value of NAME or the contents of the file named by NAME_FILE (trailing newlines dropped). Both set is an
+ * error: silently preferring one would hide a stale key. Errors name the variable and the file, never the value.
+ */
+export function readSecret(name: string, env: Env = process.env): string | undefined {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  if (direct !== undefined && direct !== '' && file !== undefined && file !== '') {
+    throw invalidConfig(`${name} and ${name}_FILE are both set: set only one of them`);
+  }
+  if (file !== undefined && file !== '') {
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (err) {
+      throw invalidConfig(`${name}_FILE=${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    const value = text.replace(/[\r\n]+$/, '');
+    if (value.trim() === '') throw invalidConfig(`${name}_FILE=${file} is empty`);
+    return value;
+  }
+  return direct === '' ? undefined : direct;
+}
+
+function parseBoolean(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '') return false;
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
+  throw invalidConfig(`${name} must be true or false, got '${value}'`);
+}
+
+function parseRestUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalidConfig(`EXCHANGE_REST_URL must be a URL such as http://127.0.0.1:8080, got '${value}'`);
+  }
+  if (!/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== '') || url.search || url.username || url.password) {
+    throw invalidConfig(`EXCHANGE_REST_URL must be only scheme://host[:port] (the exchange's own paths are kept), got '${value}'`);
+  }
+  return url.origin;
+}
+
+/**
+ * The exchange settings from the environment. `marketExchangeId` is the exchange of the portfolio's `live:<id>`
+ * market, if any: used when EXCHANGE_ID is unset, and it must agree with EXCHANGE_ID when both are set (prices from
+ * one exchange and orders on another would be a configuration mistake, not a strategy).
+ */
+export function readExchangeSettings(marketExchangeId?: string, env: Env = process.env): ExchangeSettings {
+  const configured = env.EXCHANGE_ID?.trim() || undefined;
+  if (configured && marketExchangeId && configured !== marketExchangeId) {
+    throw invalidConfig(`EXCHANGE_ID is '${configured}' but the portfolio's market is live:${marketExchangeId}: orders and prices must come from one exchange`);
+  }
+  const exchangeId = configured ?? marketExchangeId;
+  if (!exchangeId) throw invalidConfig(`no exchange configured: set EXCHANGE_ID to one of ${Object.keys(SUPPORTED_EXCHANGES).join(', ')}`);
+  const profile = SUPPORTED_EXCHANGES[exchangeId];
+  if (!profile) {
+    throw invalidConfig(`exchange '${exchangeId}' is not supported for trading: use one of ${Object.keys(SUPPORTED_EXCHANGES).join(', ')}`);
+  }
+  const sandbox = parseBoolean('EXCHANGE_SANDBOX', env.EXCHANGE_SANDBOX);
+  if (sandbox && !profile.sandbox) throw invalidConfig(`EXCHANGE_SANDBOX=true but ${profile.label} has no sandbox: ${profile.sandboxNote}`);
+  const restUrl = parseRestUrl(env.EXCHANGE_REST_URL);
+  return { exchangeId, sandbox, ...(restUrl && { restUrl }) };
+}
+
+/** The API credentials for `exchangeId`, or a MissingCredentials failure naming what is missing. */
+export function readCredentials(exchangeId: string, env: Env = process.env): Credentials {
+  const apiKey = readSecret('EXCHANGE_API_KEY', env);
+  const secret = readSecret('EXCHANGE_SECRET', env);
+  const password = readSecret('EXCHANGE_PASSWORD', env);
+  const missing = [!apiKey && 'EXCHANGE_API_KEY', !secret && 'EXCHANGE_SECRET', SUPPORTED_EXCHANGES[exchangeId]?.needsPassword && !password && 'EXCHANGE_PASSWORD'].filter(
+    (m): m is string => Boolean(m),
+  );
+  if (missing.length > 0) {
+    throw ApplicationFailure.nonRetryable(
+      `${exchangeId} needs ${missing.map((m) => `${m} (or ${m}_FILE)`).join(', ')} in the execution worker's environment`,
+      'MissingCredentials',
+    );
+  }
+  return new Credentials(apiKey!, secret!, password);
+}
+
+/** Every credential value this process could be using, for redaction; never throws. */
+export function configuredSecretValues(env: Env = process.env): string[] {
+  const values: string[] = [];
+  for (const name of ['EXCHANGE_API_KEY', 'EXCHANGE_SECRET', 'EXCHANGE_PASSWORD']) {
+    if (env[name]) values.push(env[name]!);
+    const file = env[`${name}_FILE`];
+    if (file) {
+      try {
+        values.push(fs.readFileSync(file, 'utf8').replace(/[\r\n]+$/, ''));
+      } catch {
+        /* an unreadable file holds nothing that could leak */
+      }
+    }
+  }
+  return values;
+}

@@ -1,0 +1,43 @@
+/**
+ * Paper fee schedules per exchange: maker and taker rates from ccxt's description of the exchange (its default,
+ * lowest-volume tier), or from the table below where ccxt has none. Without an exchange (replay and sim markets),
+ * the portfolio's flat paper.feeRate applies to both.
+ */
+import { loadCcxt } from '../market/loadCcxt';
+import type { Fees, PaperTerms } from './paperBroker';
+
+/**
+ * The schedules ccxt 4.5.84 describes for the supported exchanges (their default tier), kept here so a ccxt
+ * release that drops a description does not silently make paper trading free.
+ */
+export const DOCUMENTED_FEES: Readonly<Record<string, Fees>> = {
+  coinbase: { maker: 0.006, taker: 0.012 },
+  binance: { maker: 0.001, taker: 0.001 },
+  binanceus: { maker: 0.001, taker: 0.001 },
+  kucoin: { maker: 0.001, taker: 0.001 },
+  okx: { maker: 0.001, taker: 0.0015 },
+  kraken: { maker: 0.0016, taker: 0.0026 },
+};
+
+const cache = new Map<string, Fees & { source: 'ccxt' | 'table' }>();
+
+export function exchangeFeeSchedule(exchangeId: string): Fees & { source: 'ccxt' | 'table' } {
+  const cached = cache.get(exchangeId);
+  if (cached) return cached;
+  let schedule: (Fees & { source: 'ccxt' | 'table' }) | undefined;
+  const ctor = (loadCcxt() as unknown as Record<string, (new (c: object) => { fees?: { trading?: { maker?: number; taker?: number } } }) | undefined>)[exchangeId];
+  const trading = typeof ctor === 'function' ? new ctor({}).fees?.trading : undefined;
+  if (typeof trading?.maker === 'number' && typeof trading?.taker === 'number') schedule = { maker: trading.maker, taker: trading.taker, source: 'ccxt' };
+  else if (DOCUMENTED_FEES[exchangeId]) schedule = { ...DOCUMENTED_FEES[exchangeId], source: 'table' };
+  if (!schedule) throw new Error(`no fee schedule for exchange '${exchangeId}': neither ccxt nor the documented table has one`);
+  cache.set(exchangeId, schedule);
+  return schedule;
+}
+
+/** The fees a paper order pays: the exchange's schedule when the terms or a `live:<id>` market name one, else feeRate. */
+export function paperFees(terms: PaperTerms, market: string): Fees {
+  const exchangeId = terms.exchangeId ?? /^live:([a-z0-9]+)$/.exec(market)?.[1];
+  if (!exchangeId) return { maker: terms.feeRate, taker: terms.feeRate };
+  const { maker, taker } = exchangeFeeSchedule(exchangeId);
+  return { maker, taker };
+}

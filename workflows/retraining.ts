@@ -1,0 +1,68 @@
+/**
+ * Retraining the signal model, as a workflow (started weekly by the schedule `tradectl retrain` creates, or at
+ * once with `tradectl retrain --now`): train a candidate, evaluate it against the served model on the newest
+ * out-of-time window, promote it only if it wins by the stated margin (domain/retraining.ts), and record the
+ * decision with its evidence whatever it is. Every step is an activity on the `training` queue; this code only
+ * orders them and applies the rule, deterministically.
+ */
+import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type * as trainingActivities from '../activities/training';
+import { TASK_QUEUES } from '../domain/queues';
+import {
+  checkRetrainingInput, decidePromotion, type Evaluation, type PromotionDecision, type RetrainingInput,
+} from '../domain/retraining';
+
+const NON_RETRYABLE = ['TrainingFailed', 'TrainingEnvironmentMissing', 'NoModelRegistry', 'InvalidManifest', 'ModelNotFound', 'ModelIntegrity', 'FeatureMismatch', 'InvalidMatrix', 'InvalidInput'];
+
+/** Training takes minutes on 2 cores (npm run train: well under 10); it heartbeats every 5 s. */
+const training = proxyActivities<typeof trainingActivities>({
+  taskQueue: TASK_QUEUES.training,
+  startToCloseTimeout: '3h',
+  heartbeatTimeout: '2m',
+  retry: { initialInterval: '1m', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+const steps = proxyActivities<typeof trainingActivities>({
+  taskQueue: TASK_QUEUES.training,
+  startToCloseTimeout: '15m',
+  retry: { initialInterval: '5s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+});
+// The record is what makes the decision explainable: retry it long before giving up.
+const recorder = proxyActivities<typeof trainingActivities>({
+  taskQueue: TASK_QUEUES.training,
+  startToCloseTimeout: '1m',
+  scheduleToCloseTimeout: '1h',
+  retry: { initialInterval: '2s', maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidInput'] },
+});
+
+export interface RetrainingOutcome {
+  candidateVersion: string;
+  decision: 'promote' | 'keep';
+  reason: string;
+  /** CURRENT after the run. */
+  current: string | null;
+  evaluation: Evaluation;
+  rule: PromotionDecision;
+}
+
+export async function retrainingWorkflow(input: RetrainingInput = {}): Promise<RetrainingOutcome> {
+  const checked = checkRetrainingInput(input);
+  if (!checked.ok) throw ApplicationFailure.nonRetryable(`invalid retraining input: ${checked.reason}`, 'InvalidInput');
+  const opts = checked.value;
+  const { workflowId, runId } = workflowInfo();
+
+  const candidate = await training.trainCandidate({ profile: opts.profile, symbols: opts.symbols, from: opts.from, to: opts.to });
+  const evaluation = await steps.evaluateCandidate({ candidateVersion: candidate.version, matrix: candidate.matrix });
+  const rule = decidePromotion(evaluation, opts.minImprovement, opts.minEvaluationRows);
+  const promotion = rule.promote ? await steps.promoteModel({ version: candidate.version, expectedCurrent: evaluation.currentVersion }) : null;
+  await recorder.recordRetrainingDecision({ workflowId, runId, candidateVersion: candidate.version, evaluation, decision: rule, promotion });
+
+  const promoted = promotion?.promoted === true;
+  return {
+    candidateVersion: candidate.version,
+    decision: promoted ? 'promote' : 'keep',
+    reason: promotion && !promotion.promoted ? `${rule.reason}; not promoted: ${promotion.reason}` : rule.reason,
+    current: promotion ? promotion.current : evaluation.currentVersion,
+    evaluation,
+    rule,
+  };
+}
