@@ -7,6 +7,7 @@ import { probeMarket } from '../activities/market';
 import type { PortfolioConfig } from '../domain/config';
 
 export const FALLBACK_MARKET = 'sim:42';
+export const SIM_INTERVAL_MS = 5_000;
 
 export async function chooseMarket(config: PortfolioConfig, warn: (line: string) => void): Promise<PortfolioConfig> {
   if (!config.market.startsWith('live:')) return config;
@@ -20,6 +21,10 @@ export async function chooseMarket(config: PortfolioConfig, warn: (line: string)
   warn(`!! ${config.market} is unreachable: ${probe.reason}`);
   warn(`!! PAPER portfolio '${config.portfolioId}' falls back to the SIMULATED market ${FALLBACK_MARKET}.`);
   warn('!! Prices are synthetic. Every cycle, signal and order is recorded with market source ' + FALLBACK_MARKET + '.');
+  // The simulator moves one candle per cycle whatever the clock says, so waiting a live interval between cycles
+  // would only make the simulation slow to watch.
+  const intervalMs = Math.min(config.intervalMs, SIM_INTERVAL_MS);
+  warn(`!! Simulated time: one ${config.timeframe} candle every ${intervalMs / 1000} s.`);
   warn(banner);
-  return { ...config, market: FALLBACK_MARKET };
+  return { ...config, market: FALLBACK_MARKET, intervalMs };
 }

@@ -7,6 +7,7 @@ describe('market choice at start', () => {
     const warnings: string[] = [];
     const config = await chooseMarket(defaultConfig({ market: 'live:binance' }), (l) => warnings.push(l));
     expect(config.market).toBe(FALLBACK_MARKET);
+    expect(config.intervalMs).toBe(5_000);
     expect(warnings.join('\n')).toMatch(/live:binance is unreachable: .+/);
     expect(warnings.join('\n')).toMatch(/PAPER portfolio 'default' falls back to the SIMULATED market sim:42/);
   });
