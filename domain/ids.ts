@@ -23,3 +23,13 @@ export function clientOrderId(cycleId: string, symbol: string, side: string): st
 export function cycleWorkflowId(portfolioWorkflowId: string, instanceId: string, cycleNo: number): string {
   return `${portfolioWorkflowId}-${instanceId}-cycle-${cycleNo}`;
 }
+
+/**
+ * What every cycle and liquidation id of one portfolio instance starts with (`portfolio-<id>-<instance>-`), read
+ * back from one of them.
+ */
+export function cycleIdPrefix(cycleOrLiquidationId: string): string {
+  const at = cycleOrLiquidationId.search(/-(cycle|liquidation)-\d+$/);
+  if (at < 0) throw new Error(`'${cycleOrLiquidationId}' is not a cycle or liquidation id`);
+  return cycleOrLiquidationId.slice(0, at + 1);
+}

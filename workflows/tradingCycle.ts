@@ -8,7 +8,7 @@ import { ActivityFailure, ApplicationFailure, log, patched, workflowInfo } from 
 import { REFERENCE_SYMBOL } from '../domain/referenceMarket';
 import { timeframeToMs } from '../domain/candles';
 import type { PortfolioConfig } from '../domain/config';
-import { clientOrderId } from '../domain/ids';
+import { clientOrderId, cycleIdPrefix } from '../domain/ids';
 import { bookOrder, type CycleTrade } from '../domain/bookOrder';
 import { equity } from '../domain/ledger';
 import { summarizeMarket, type MarketStats } from '../domain/marketStats';
@@ -112,7 +112,7 @@ export async function tradingCycleWorkflow(input: CycleInput): Promise<CycleOutc
       // recorded by the activity and the corrected book adopted before anything is decided on it.
       const reconciled = await execution.reconcileAccount({
         mode: config.mode, market: config.market, portfolioId: input.portfolioId, symbols: config.symbols,
-        initialCash: config.initialCash, cycleId, book, prices: pricesOf(stats),
+        initialCash: config.initialCash, cycleId, book, prices: pricesOf(stats), cyclePrefix: cycleIdPrefix(cycleId),
       });
       if (!reconciled.inSync) {
         log.warn('book corrected to the account', { drifts: reconciled.drifts });

@@ -43,7 +43,7 @@ export async function liveAccountSnapshot(exchange: Exchange, symbols: readonly 
  * The paper account: the initial cash plus every fill the paper broker recorded for the portfolio, with what its
  * resting orders hold (a buy holds quantity × limit, a sell its quantity), as an exchange would report it.
  */
-export async function paperAccountSnapshot(portfolioId: string, initialCash: number, symbols: readonly string[], asOf: number): Promise<AccountSnapshot> {
+export async function paperAccountSnapshot(portfolioId: string, initialCash: number, symbols: readonly string[], asOf: number, cyclePrefix?: string): Promise<AccountSnapshot> {
   if (!(initialCash >= 0) || !Number.isFinite(initialCash)) throw ApplicationFailure.nonRetryable(`initialCash must be a number >= 0, got ${initialCash}`, 'InvalidInput');
   const assets = portfolioAssets(symbols);
   const quotes = new Set(symbols.map((s) => splitSymbol(s).quote));
@@ -52,7 +52,7 @@ export async function paperAccountSnapshot(portfolioId: string, initialCash: num
   const totals: Record<string, number> = Object.fromEntries(assets.map((a) => [a, 0]));
   const used: Record<string, number> = Object.fromEntries(assets.map((a) => [a, 0]));
   totals[quote] = initialCash;
-  for (const order of await portfolioFills(portfolioId, 'paper')) {
+  for (const order of await portfolioFills(portfolioId, 'paper', undefined, cyclePrefix)) {
     const { base } = splitSymbol(order.symbol);
     for (const f of order.fills) {
       const notional = f.price * f.quantity;

@@ -73,6 +73,11 @@ export interface AccountInput {
   symbols: string[];
   /** Paper: the portfolio's starting cash, the base of the paper account. */
   initialCash: number;
+  /**
+   * Paper: only fills of orders whose cycle id starts with this count, i.e. this instance of the portfolio. A fresh
+   * portfolio reusing an id must not inherit an earlier one's positions from the database.
+   */
+  cyclePrefix?: string;
 }
 
 export interface ReconcileAccountInput extends AccountInput {
@@ -286,7 +291,7 @@ export async function fetchAccountSnapshot(input: AccountInput): Promise<Account
   if (!Array.isArray(input.symbols) || input.symbols.length === 0) throw invalid('symbols must be a non-empty list');
   input.symbols.forEach(checkSymbol);
   if (mode === 'live') return liveAccountSnapshot(liveConnection(input.market).exchange, input.symbols);
-  return paperAccountSnapshot(input.portfolioId, input.initialCash, input.symbols, Date.now());
+  return paperAccountSnapshot(input.portfolioId, input.initialCash, input.symbols, Date.now(), input.cyclePrefix);
 }
 
 /**

@@ -192,9 +192,11 @@ export async function portfolioFills(
   portfolioId: string,
   mode: string,
   db: Db = openDatabase(),
+  /** Only orders whose cycle id starts with this: one instance of a portfolio id that was started afresh. */
+  cyclePrefix?: string,
 ): Promise<{ clientOrderId: string; symbol: string; side: Side; fills: Fill[] }[]> {
   const rows = await db.order.findMany({
-    where: { portfolioId, mode },
+    where: { portfolioId, mode, ...(cyclePrefix ? { cycleId: { startsWith: cyclePrefix } } : {}) },
     include: { fills: { orderBy: { seq: 'asc' } } },
     orderBy: { createdAt: 'asc' },
   });
