@@ -192,6 +192,12 @@ function orderContext(mode: Mode, market: string, connection?: Connection): Orde
   return { mode, market, ...(connection && { exchangeId: connection.settings.exchangeId }) };
 }
 
+/** The exchange connection and the record context every live order call needs. */
+function liveTarget(market: string, exchangeId?: string | null) {
+  const connection = liveConnection(market, exchangeId);
+  return { connection, context: orderContext('live', market, connection) };
+}
+
 function paperVenue(input: OrderVenueInput): PaperVenue {
   return { market: input.market, timeframe: input.timeframe, cursor: input.cursor, paper: input.paper };
 }
@@ -221,8 +227,7 @@ export async function placeOrder(input: PlaceOrderInput): Promise<OrderResult> {
   let result: OrderResult;
   if (mode === 'live') {
     assertLiveTradingEnabled();
-    const connection = liveConnection(input.market);
-    result = await placeLiveOrder(request, { connection, context: orderContext(mode, input.market, connection) });
+    result = await placeLiveOrder(request, liveTarget(input.market));
   } else {
     const { balances } = input;
     if (!balances || !Number.isFinite(balances.cash) || !Number.isFinite(balances.position)) {
@@ -247,8 +252,7 @@ export async function pollOrder(input: PollOrderInput): Promise<OrderUpdate> {
   const { request, result: stored, exchangeId } = await storedOrder(input.clientOrderId);
   let order: OrderResult;
   if (mode === 'live') {
-    const connection = liveConnection(input.market, exchangeId);
-    const target = { connection, context: orderContext(mode, input.market, connection) };
+    const target = liveTarget(input.market, exchangeId);
     order = await pollLiveOrder(request, stored, target);
     const deadline = Date.now() + Math.max(0, input.waitMs ?? 0);
     let delay = 500;
@@ -276,8 +280,7 @@ export async function cancelOrder(input: CancelOrderInput): Promise<OrderUpdate>
   const { request, result: stored, exchangeId } = await storedOrder(input.clientOrderId);
   let order: OrderResult;
   if (mode === 'live') {
-    const connection = liveConnection(input.market, exchangeId);
-    order = await cancelLiveOrder(request, stored, { connection, context: orderContext(mode, input.market, connection) });
+    order = await cancelLiveOrder(request, stored, liveTarget(input.market, exchangeId));
   } else {
     order = await cancelPaperOrder(request, stored, paperVenue(input), orderContext(mode, input.market));
   }
@@ -360,9 +363,8 @@ export async function cancelAllOpenOrders(input: CancelAllOpenOrdersInput): Prom
     for (const o of ours) orders.push(await cancelPaperOrder(o.request, o.result, paperVenue(input), orderContext(mode, input.market)));
     return { orders, foreign };
   }
-  const connection = liveConnection(input.market);
-  const target = { connection, context: orderContext(mode, input.market, connection) };
-  const { exchange } = connection;
+  const target = liveTarget(input.market);
+  const { exchange } = target.connection;
   for (const o of ours) {
     heartbeat({ cancelling: o.request.clientOrderId });
     orders.push(await cancelLiveOrder(o.request, o.result, target));
