@@ -36,6 +36,8 @@ const EXCHANGE = 'binance';
 const REPO_ROOT = path.resolve(__dirname, '..');
 const DEFAULT_DATA_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'ohlcv');
 const FEATURE_SOURCE_DIR = path.join(REPO_ROOT, 'activities', 'features');
+/** Indicator code the features share with the strategies (it lives in domain/ so workflows may run it). */
+const SHARED_FEATURE_SOURCES = ['domain/indicators/series.ts', 'domain/indicators/rsiAndTrueRange.ts'];
 
 export interface MatrixOptions {
   out: string;
@@ -108,6 +110,9 @@ export function featureCodeSha256(): string {
   const hash = createHash('sha256');
   for (const name of fs.readdirSync(FEATURE_SOURCE_DIR).filter((f) => f.endsWith('.ts') && f !== 'index.ts').sort()) {
     hash.update(name).update('\0').update(fs.readFileSync(path.join(FEATURE_SOURCE_DIR, name))).update('\0');
+  }
+  for (const file of SHARED_FEATURE_SOURCES) {
+    hash.update(file).update('\0').update(fs.readFileSync(path.join(REPO_ROOT, file))).update('\0');
   }
   return hash.digest('hex');
 }

@@ -3,7 +3,7 @@
  * and 00:00 are neighbours, and Sunday and Monday too.
  */
 import type { CandleColumns } from './candleColumns';
-import { nanColumn, type Column } from './series';
+import { nanColumn, type Column } from '../../domain/indicators/series';
 
 export const CALENDAR_FEATURES = ['hour_sin', 'hour_cos', 'weekday_sin', 'weekday_cos', 'is_weekend'] as const;
 export type CalendarFeature = (typeof CALENDAR_FEATURES)[number];

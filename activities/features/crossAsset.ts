@@ -8,7 +8,7 @@
  * serving take the same branch (the caller says which symbol is the reference), so BTC rows agree too.
  */
 import type { CandleColumns } from './candleColumns';
-import { nanColumn, pctChange, rolling, rollingSd, windowBeta, windowCorrelation, type Column } from './series';
+import { nanColumn, pctChange, rolling, rollingSd, windowBeta, windowCorrelation, type Column } from '../../domain/indicators/series';
 
 export const CROSS_ASSET_FEATURES = [
   'btc_ret_1', 'btc_ret_4', 'btc_ret_24', 'btc_volatility_24', 'btc_corr_72', 'btc_beta_72', 'rel_strength_24',

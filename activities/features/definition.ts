@@ -20,7 +20,7 @@ import { toColumns } from './candleColumns';
 import { CROSS_ASSET_FEATURES, crossAssetFeatures } from './crossAsset';
 import { D1_FEATURES, dailyFeatures, fourHourFeatures, H4_FEATURES } from './multiTimeframe';
 import { OWN_CANDLE_FEATURES, ownCandleFeatures } from './ownCandles';
-import type { Column } from './series';
+import type { Column } from '../../domain/indicators/series';
 
 export { assertUsableCandles } from './candleColumns';
 

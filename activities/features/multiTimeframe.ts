@@ -10,7 +10,7 @@
  */
 import type { CandleColumns } from './candleColumns';
 import { rsi, trueRange } from './ownCandles';
-import { nanColumn, pctChange, relativeTo, rollingMax, rollingMean, rollingMin, rollingSd, type Column } from './series';
+import { nanColumn, pctChange, relativeTo, rollingMax, rollingMean, rollingMin, rollingSd, type Column } from '../../domain/indicators/series';
 
 export const H4_FEATURES = [
   'h4_ret_1', 'h4_ret_6', 'h4_rsi_14', 'h4_close_to_sma_20', 'h4_atr_14_to_close', 'h4_volume_ratio_20',

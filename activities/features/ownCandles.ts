@@ -10,7 +10,11 @@ import type { CandleColumns } from './candleColumns';
 import {
   nanColumn, pctChange, relativeTo, rolling, rollingMax, rollingMean, rollingMin, rollingSd, rollingSum, windowedEma,
   windowLinearFit, windowMean, windowSkew, type Column,
-} from './series';
+} from '../../domain/indicators/series';
+import { rsi, trueRange } from '../../domain/indicators/rsiAndTrueRange';
+
+// Re-exported: the multi-timeframe features and older callers import them from here.
+export { rsi, trueRange };
 
 export const OWN_CANDLE_FEATURES = [
   // Returns over 1 hour to 3 days.
@@ -39,26 +43,6 @@ const map = (length: number, fn: (i: number) => number): Column => {
 
 /** x / d, or `whenZero` when d is exactly 0 (a market that did not move has no unusual move either). */
 const safeDiv = (x: number, d: number, whenZero: number): number => (d === 0 && !Number.isNaN(x) ? whenZero : x / d);
-
-/** True range; NaN for the first candle, which has no previous close. */
-export function trueRange(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>): Column {
-  return map(close.length, (i) =>
-    i === 0 ? NaN : Math.max(high[i] - low[i], Math.abs(high[i] - close[i - 1]), Math.abs(low[i] - close[i - 1])));
-}
-
-/** Cutler's RSI: mean gain over mean loss of the last `period` changes; 50 when nothing moved. */
-export function rsi(close: ArrayLike<number>, period: number): Column {
-  const change = map(close.length, (i) => (i === 0 ? NaN : close[i] - close[i - 1]));
-  const gain = map(close.length, (i) => Math.max(change[i], 0));
-  const loss = map(close.length, (i) => Math.max(-change[i], 0));
-  return rolling(close.length, period, (a, b) => {
-    const g = windowMean(gain, a, b);
-    const l = windowMean(loss, a, b);
-    if (Number.isNaN(g) || Number.isNaN(l)) return NaN;
-    if (l === 0) return g === 0 ? 50 : 100;
-    return 100 - 100 / (1 + g / l);
-  });
-}
 
 export function ownCandleFeatures(c: CandleColumns): Record<OwnCandleFeature, Column> {
   const n = c.length;
