@@ -53,7 +53,7 @@ const RAW_EXCERPT_CHARS = 200;
 /** A model that rambles must not bloat every cycle record. */
 const MAX_REASON_CHARS = 500;
 
-const FALLBACK_OUTCOME: Record<LlmPolicy['fallback'], { approve: boolean; sizeMultiplier: number }> = {
+export const FALLBACK_OUTCOME: Record<LlmPolicy['fallback'], { approve: boolean; sizeMultiplier: number }> = {
   reject: { approve: false, sizeMultiplier: 0 },
   'approve-reduced': { approve: true, sizeMultiplier: 0.5 },
   approve: { approve: true, sizeMultiplier: 1 },

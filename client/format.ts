@@ -1,4 +1,5 @@
 /** Plain-text tables for the CLI. */
+import { effectiveStop } from '../domain/risk/exits';
 import type { PortfolioRisk, PortfolioStatus } from '../workflows/messages';
 
 const money = (n: number) => n.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
@@ -29,7 +30,7 @@ export function formatStatus(s: PortfolioStatus): string {
   lines.push(s.positions.length
     ? table(['symbol', 'quantity', 'avg price', 'stop', 'take-profit'], s.positions.map((p) => [
       p.symbol, qty(p.quantity), money(p.avgPrice),
-      p.protection ? money(Math.max(p.protection.stop, p.protection.highWater - p.protection.trailDistance)) : '-',
+      p.protection ? money(effectiveStop(p.protection).level) : '-',
       p.protection ? money(p.protection.takeProfit) : '-',
     ]))
     : '  (none)');
@@ -85,7 +86,7 @@ export function formatRisk(r: PortfolioRisk): string {
   lines.push(table(['rule', 'setting'], [
     ['minOrderNotional', money(l.minOrderNotional)], ['maxTradeNotional', money(l.maxTradeNotional)], ['minConfidence', String(l.minConfidence)],
     ['correlation', `halve above ${l.correlationLimit}, refuse above ${l.correlationRejectAbove} (${l.correlationWindowDays} days)`],
-    ['sizing', `risk ${pct(l.riskPerTrade)} per trade to a ${l.stopAtrMultiple}x ATR stop; Kelly x${l.kellyFraction} capped at ${pct(l.kellyCap)}`],
+    ['sizing', `risk ${pct(l.riskPerTrade)} per trade to a ${l.stopAtrMultiple}x ATR stop; ${l.kellySizing === false ? 'Kelly off' : `Kelly x${l.kellyFraction} capped at ${pct(l.kellyCap)}`}`],
     ['exits', `stop ${l.stopAtrMultiple}x ATR, take-profit ${l.rewardToRisk}R, trailing ${l.trailingAtrMultiple}x ATR`],
     ['rebalancing', `trim above ${pct(l.trimAbove)}; top up only with cash above ${pct(l.deployCashAbove)}`],
     ['cooldowns', `buy ${l.cooldowns.buyMs / 60_000} min, sell ${l.cooldowns.sellMs / 60_000} min, hold ${l.cooldowns.holdMs / 60_000} min; override on a ${pct(l.cooldowns.overrideMove)} move`],

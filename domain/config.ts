@@ -4,6 +4,8 @@
  * zod is pure JavaScript with no I/O, so it is safe inside the workflow sandbox.
  */
 import { z } from 'zod';
+import { strategyConfigSchema, type StrategyConfigInput } from './strategies/config';
+import { warmupCandles } from './strategies/market';
 
 export const SYMBOL_PATTERN = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
 const MARKET_PATTERN = /^(live:[a-z0-9]+|replay:.+|sim(:\d+)?)$/;
@@ -59,6 +61,11 @@ export const riskLimitsSchema = z
     /** Share of the Kelly fraction used (0.5 = half-Kelly) and the cap on the result. */
     kellyFraction: positiveFraction,
     kellyCap: positiveFraction,
+    /**
+     * Whether Kelly sizes entries at all. Off, sizes come from weight and stop distance alone: for a strategy that
+     * claims no edge (confidence 0.5 without levels, e.g. an SMA crossover), which Kelly would size to nothing.
+     */
+    kellySizing: z.boolean(),
     /** Positions above this weight are trimmed back to maxAssetWeight. */
     trimAbove: positiveFraction,
     /** Held positions below target are topped up only while cash stays above this share of equity. */
@@ -98,6 +105,23 @@ export const paperSchema = z
   })
   .strict();
 
+/** How entries are placed (domain/cycle/restingOrders.ts); exits are always market orders. */
+export const entryOrdersSchema = z
+  .object({
+    type: z.enum(['market', 'limit']),
+    /** A limit buy rests this far under the decision price, in basis points. */
+    offsetBps: z.number().min(0).max(500),
+    /** A limit order still resting after this long is cancelled, ms (at least one minute, at most a week). */
+    timeInForceMs: z.number().int().min(60_000).max(hours(24 * 7)),
+    /**
+     * `native`: every protected position's stop also rests on the exchange (or the paper book) as a stop order,
+     * replaced as the trailing stop rises, so it fires even while this system is down; exchanges without stop
+     * orders fall back to the emulation. `emulated` (the default): the cycle watches the candles and sells at market.
+     */
+    stops: z.enum(['emulated', 'native']).optional(),
+  })
+  .strict();
+
 export const portfolioConfigSchema = z
   .object({
     portfolioId: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'use letters, digits, _ or - (1-64 chars)'),
@@ -117,13 +141,26 @@ export const portfolioConfigSchema = z
     risk: riskLimitsSchema,
     llm: llmPolicySchema,
     paper: paperSchema,
+    /** Absent: entries are market orders. */
+    orders: entryOrdersSchema.optional(),
+    /** Absent: the model's signals drive entries and exits. Present: the strategy engine does (domain/strategies). */
+    strategies: strategyConfigSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (!c.strategies) return;
+    const need = warmupCandles(c.strategies, c.timeframe);
+    if (c.candleLimit < need) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['candleLimit'], message: `the enabled strategies need ${need} ${c.timeframe} candles; raise candleLimit to at least that` });
+    }
+  });
 
 export type RiskLimits = z.infer<typeof riskLimitsSchema>;
 export type CooldownPolicy = z.infer<typeof cooldownSchema>;
 export type LlmPolicy = z.infer<typeof llmPolicySchema>;
 export type PortfolioConfig = z.infer<typeof portfolioConfigSchema>;
+export type EntryOrders = z.infer<typeof entryOrdersSchema>;
+export const DEFAULT_ENTRY_ORDERS: EntryOrders = { type: 'market', offsetBps: 10, timeInForceMs: 15 * 60_000 };
 
 export const DEFAULT_RISK_LIMITS: RiskLimits = {
   maxAssetWeight: 0.2,
@@ -147,6 +184,7 @@ export const DEFAULT_RISK_LIMITS: RiskLimits = {
   rewardToRisk: 2,
   kellyFraction: 0.5,
   kellyCap: 0.25,
+  kellySizing: true,
   trimAbove: 0.22,
   deployCashAbove: 0.1,
   cooldowns: { buyMs: hours(2), sellMs: hours(2), holdMs: hours(4), overrideMove: 0.05 },
@@ -187,7 +225,10 @@ export function checkConfig(candidate: unknown): ConfigCheck {
 /** A partial change sent through the `setConfig` update; nested objects merge one level deep. */
 export type RiskPatch = Partial<Omit<RiskLimits, 'cooldowns'>> & { cooldowns?: Partial<CooldownPolicy> };
 
-export type ConfigPatch = Partial<Omit<PortfolioConfig, 'portfolioId' | 'mode' | 'risk' | 'llm' | 'paper'>> & {
+export type ConfigPatch = Partial<Omit<PortfolioConfig, 'portfolioId' | 'mode' | 'risk' | 'llm' | 'paper' | 'orders' | 'strategies'>> & {
+  /** Replaces the strategy configuration as a whole (validated with its defaults); null turns the engine off. */
+  strategies?: StrategyConfigInput | null;
+  orders?: Partial<EntryOrders>;
   risk?: RiskPatch;
   llm?: Partial<LlmPolicy>;
   paper?: Partial<PortfolioConfig['paper']>;
@@ -204,6 +245,8 @@ export function applyConfigPatch(current: PortfolioConfig, patch: ConfigPatch & 
     risk: mergeRisk(current.risk, patch.risk),
     llm: { ...current.llm, ...patch.llm },
     paper: { ...current.paper, ...patch.paper },
+    ...(patch.orders || current.orders ? { orders: { ...DEFAULT_ENTRY_ORDERS, ...current.orders, ...patch.orders } } : {}),
+    strategies: patch.strategies === null ? undefined : patch.strategies ?? current.strategies,
   });
 }
 

@@ -2,6 +2,7 @@
  * The data that crosses activity and workflow boundaries. Everything here is plain JSON:
  * it is written into Temporal history, so it must never carry credentials.
  */
+import type { LadderRung, StrategyProposal } from './strategies/types';
 
 /** One OHLCV candle in ccxt's unified shape: [timestamp ms UTC (open time), open, high, low, close, volume]. */
 export type Candle = [number, number, number, number, number, number];
@@ -69,6 +70,18 @@ export interface Signal {
  */
 export type TradeIntent = 'entry' | 'signal-exit' | 'protective-exit' | 'trim';
 
+/**
+ * A strategy's protective levels for an entry, carried from the proposal through the risk decision to the fill
+ * that arms them (domain/bookOrder.ts). Absent levels fall back to the ATR-based defaults of the risk limits.
+ */
+export interface EntryLevels {
+  strategy?: string;
+  stop?: number;
+  takeProfit?: number;
+  /** Trailing stop as a fraction under the high-water mark. */
+  trailingPct?: number;
+}
+
 /** A trade proposed before the LLM and risk have their say. */
 export interface TradeProposal {
   symbol: string;
@@ -82,6 +95,8 @@ export interface TradeProposal {
   quantity?: number;
   /** The rules that produced the proposal (a stop hit, an overweight position). */
   reasons?: RuleFired[];
+  /** Set when a strategy (domain/strategies) proposed the trade: its confidence, levels, ladder and allocation. */
+  strategy?: StrategyProposal;
 }
 
 export interface LlmVerdict {
@@ -114,6 +129,10 @@ export interface RiskDecision {
   price: number;
   notional: number;
   rules: RuleFired[];
+  /** An approved strategy entry's levels and ladder, for the orders and the protection its fills arm. */
+  levels?: EntryLevels;
+  /** Entry as resting limit orders (a strategy's ladder): price and share of the quantity. */
+  ladder?: LadderRung[];
 }
 
 export interface Position {
@@ -125,6 +144,10 @@ export interface Position {
   protection?: Protection;
   /** When the position was opened, ms UTC. */
   openedAt?: number;
+  /** The strategy whose entry opened it, when one did: its exits and capital allocation apply. */
+  strategy?: string;
+  /** Why its stop cannot rest on the exchange (no native stop orders there): the cycle emulates it. */
+  stopEmulated?: string;
 }
 
 export interface Protection {
@@ -134,6 +157,8 @@ export interface Protection {
   /** Highest high since entry; the trailing stop sits trailDistance below it. */
   highWater: number;
   trailDistance: number;
+  /** When set, the trailing stop sits this fraction under the high-water mark instead of trailDistance. */
+  trailPct?: number;
   /** Open time of the newest candle already checked, so a candle is never checked twice. */
   checkedThrough: number;
 }
@@ -257,4 +282,6 @@ export interface CycleRecord {
   equity: number;
   /** The portfolio's risk figures after the cycle, for metrics. */
   risk?: RiskReport;
+  /** The strategy engine's reading: regime and breaker per symbol, every proposal it weighed and why it won or lost. */
+  strategies?: { regime: Record<string, unknown>; breaker: unknown; considered: unknown[] };
 }

@@ -1,6 +1,7 @@
 /** Signals, queries and updates of the portfolio workflow; the client and the CLI import these definitions. */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConfigPatch, PortfolioConfig, RiskLimits, RiskPatch } from '../domain/config';
+import type { RestingOrder } from '../domain/cycle/restingOrders';
 import type { Cooldown } from '../domain/risk/cooldowns';
 import type { MarketCursor, Mode, PortfolioBook, Position, RiskReport, TradeStats } from '../domain/types';
 
@@ -60,6 +61,8 @@ export interface PortfolioState {
   instanceId: string;
   lastCycle?: LastCycle;
   lastPrices: Record<string, number>;
+  /** Orders resting on the book (limit entries, ladders): each cycle polls them, books fills, cancels the stale. */
+  openOrders?: RestingOrder[];
 }
 
 export interface PortfolioStatus {
@@ -72,6 +75,8 @@ export interface PortfolioStatus {
   equity: number;
   positions: Position[];
   realizedPnlToday: number;
+  /** Orders resting on the book, as of the last cycle. */
+  openOrders?: { clientOrderId: string; symbol: string; side: string; type: string; quantity: number; filledQuantity: number; limitPrice?: number; status: string }[];
   dailyHalt: boolean;
   cooldowns: { symbol: string; kind: string; until: string }[];
   halt?: Halt;

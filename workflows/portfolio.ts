@@ -13,7 +13,8 @@ import {
 import { applyConfigPatch, applyRiskPatch, upgradeConfig, type ConfigPatch, type PortfolioConfig, type RiskPatch } from '../domain/config';
 import { cycleWorkflowId } from '../domain/ids';
 import { equity, newBook, nextTradingDayStart, rollDay, tradingDay } from '../domain/ledger';
-import { cooldownKey, cooldownsAfterTrade, recordTrade, upgradeCooldowns, NO_TRADES, type Cooldown } from '../domain/risk';
+import { bookTrades as bookTradesPure, cooldownsOpenedBy, drawdownCheck } from '../domain/portfolioBookkeeping';
+import { cooldownKey, upgradeCooldowns, NO_TRADES, type Cooldown } from '../domain/risk';
 import { TASK_QUEUES } from '../domain/queues';
 import { cycleSearchAttributes, portfolioMemo } from '../domain/visibility';
 import { workflowNow } from '../domain/workflowClock';
@@ -126,6 +127,10 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     equity: markedEquity(),
     positions: Object.values(state.book.positions),
     realizedPnlToday: state.book.realizedPnlToday,
+    openOrders: (state.openOrders ?? []).map((o) => ({
+      clientOrderId: o.request.clientOrderId, symbol: o.request.symbol, side: o.request.side, type: o.request.type,
+      quantity: o.request.quantity, filledQuantity: o.filledQuantity, limitPrice: o.request.limitPrice, status: o.status,
+    })),
     dailyHalt: state.dailyHaltDay === today(),
     halt: state.halt,
     riskScore: state.lastRisk?.riskScore,
@@ -225,6 +230,8 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
           halt: state.halt ? `${state.halt.kind}: ${state.halt.reason}` : undefined,
           tradeStats: state.tradeStats ?? NO_TRADES,
           dailyNotional: state.dailyNotional?.day === today() ? state.dailyNotional.notional : 0,
+          // Only when there are any, so cycles of portfolios without resting orders keep their earlier input.
+          ...(state.openOrders?.length ? { openOrders: state.openOrders } : {}),
         }],
         memo: portfolioMemo(config),
         typedSearchAttributes: cycleSearchAttributes(config),
@@ -246,17 +253,13 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     state.book = outcome.book;
     state.cursor = outcome.nextCursor;
     state.lastPrices = { ...state.lastPrices, ...outcome.prices };
+    if (outcome.openOrders) state.openOrders = outcome.openOrders;
     if (outcome.risk) state.lastRisk = outcome.risk;
     if (outcome.dailyLossLimitHit) state.dailyHaltDay = today();
     bookTrades(outcome.trades ?? []);
 
     if (patched(SIDE_COOLDOWNS_PATCH)) {
-      const now = workflowNow();
-      const opened = new Map<string, Cooldown>();
-      for (const t of outcome.trades ?? []) {
-        for (const c of cooldownsAfterTrade(t.symbol, t.side, now, t.price, state.config.risk.cooldowns)) opened.set(cooldownKey(c.symbol, c.kind), c);
-      }
-      for (const [key, c] of opened) {
+      for (const [key, c] of cooldownsOpenedBy(outcome.trades ?? [], workflowNow(), state.config.risk.cooldowns)) {
         cooldowns()[key] = c;
         armCooldown(key);
       }
@@ -284,28 +287,17 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
   }
 
   function bookTrades(trades: CycleTrade[]): void {
-    const day = today();
-    let notional = state.dailyNotional?.day === day ? state.dailyNotional.notional : 0;
-    let stats = state.tradeStats ?? NO_TRADES;
-    for (const t of trades) {
-      notional += t.notional;
-      if (t.side === 'sell') stats = recordTrade(stats, t.realizedPnl);
-    }
-    state.dailyNotional = { day, notional };
-    state.tradeStats = stats;
+    const booked = bookTradesPure(trades, today(), state.dailyNotional, state.tradeStats);
+    state.dailyNotional = booked.dailyNotional;
+    state.tradeStats = booked.tradeStats;
   }
 
   /** Max drawdown from the peak halts the portfolio (and liquidates if configured) until a human resumes it. */
   function checkDrawdown(marked: number): void {
-    state.peakEquity = Math.max(state.peakEquity ?? marked, marked);
-    const limit = state.config.risk.maxDrawdown;
-    const drawdown = state.peakEquity > 0 ? 1 - marked / state.peakEquity : 0;
-    if (drawdown < limit || state.halt || !patched(RISK_CONTROLS_PATCH)) return;
-    state.halt = {
-      kind: 'drawdown',
-      reason: `equity ${marked.toFixed(2)} is ${(drawdown * 100).toFixed(2)}% below its peak ${state.peakEquity.toFixed(2)} (limit ${(limit * 100).toFixed(2)}%)`,
-      since: new Date(workflowNow()).toISOString(),
-    };
+    const check = drawdownCheck(state.peakEquity, marked, state.config.risk.maxDrawdown);
+    state.peakEquity = check.peakEquity;
+    if (!check.haltReason || state.halt || !patched(RISK_CONTROLS_PATCH)) return;
+    state.halt = { kind: 'drawdown', reason: check.haltReason, since: new Date(workflowNow()).toISOString() };
     log.warn('drawdown halt', { halt: state.halt });
     // The emergency stop: open orders are always cancelled; positions are sold only if configured.
     requestLiquidation(state.config.risk.liquidateOnDrawdown);
@@ -335,6 +327,9 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
       });
       state.book = outcome.book;
       bookTrades(outcome.trades);
+      // Every resting order was cancelled first; fills they got since the last poll reach the book through the
+      // next cycle's reconciliation with the account.
+      state.openOrders = [];
       if (outcome.errors.length && state.halt) state.halt = { ...state.halt, reason: `${state.halt.reason}; liquidation left positions open: ${outcome.errors.join('; ')}` };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -10,12 +10,12 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { timeframeToMs } from '../../domain/candles';
-import { isFinal, isResting, restingStatus, summarizeFills } from '../../domain/orderLifecycle';
-import { matchCandles } from '../../domain/paperMatching';
+import { isFinal } from '../../domain/orderLifecycle';
 import type { MarketCursor, OrderRequest, OrderResult } from '../../domain/types';
 import { fetchNextPrice } from '../market';
 import { findOrder, saveOrder, type OrderContext } from '../persistence/orderStore';
-import { limitIsMarketable, paperCosts, paperFill, paperReject, restingRefusal, type Balances, type PaperTerms } from './paperBroker';
+import { paperCosts, type Balances, type PaperTerms } from './paperBroker';
+import { advanceRestingOrder, matchedThrough, placePaperOrderAt } from './paperOrderRules';
 import { paperFees } from './paperFees';
 import { candlesBetween, conditionsAt } from './paperMarket';
 
@@ -45,19 +45,7 @@ export async function placePaperOrder(req: OrderRequest, venue: PaperVenue, bala
   const next = await fetchNextPrice({ market: venue.market, symbol: req.symbol, timeframe: venue.timeframe, cursor: venue.cursor });
   const costs = await costsFor(req, venue, venue.cursor?.time ?? null);
 
-  let result: OrderResult;
-  if (req.type === 'market' || limitIsMarketable(req, next.price)) {
-    const refusal = req.type === 'limit' ? restingRefusal(req, next.price, balances, costs) : null;
-    result = refusal ? paperReject(req, refusal) : paperFill(req, next, venue.paper, balances, costs);
-  } else {
-    const refusal = restingRefusal(req, next.price, balances, costs);
-    result = refusal
-      ? paperReject(req, refusal)
-      : {
-          clientOrderId: req.clientOrderId, symbol: req.symbol, side: req.side, status: 'open', requestedQuantity: req.quantity,
-          filledQuantity: 0, avgPrice: 0, fee: 0, fills: [], deduplicated: false, placedAt: cursorTime(venue, `${req.type} order ${req.clientOrderId}`),
-        };
-  }
+  const result = placePaperOrderAt(req, next, venue.paper, balances, costs, () => cursorTime(venue, `${req.type} order ${req.clientOrderId}`));
   await saveOrder(req, result, context);
   return result;
 }
@@ -70,26 +58,10 @@ export async function pollPaperOrder(req: OrderRequest, stored: OrderResult, ven
   if (isFinal(stored.status)) return stored;
   if (stored.placedAt === undefined) throw ApplicationFailure.nonRetryable(`paper order ${req.clientOrderId} has no placement time`, 'InvalidOrderState');
   const now = cursorTime(venue, `poll of ${req.clientOrderId}`);
-  const expiresAt = req.timeInForceMs !== undefined ? stored.placedAt + req.timeInForceMs : Infinity;
-  // Fills carry the open time of their candle: later candles are the ones not matched yet.
-  const matchedThrough = stored.fills.length > 0 ? stored.fills[stored.fills.length - 1].timestamp : stored.placedAt;
-  const candles = (await candlesBetween(venue.market, req.symbol, venue.timeframe, matchedThrough, now)).filter((c) => c[0] < expiresAt);
+  const candles = await candlesBetween(venue.market, req.symbol, venue.timeframe, matchedThrough(stored), now);
   const costs = await costsFor(req, venue, stored.placedAt);
-  const fresh = matchCandles(
-    {
-      side: req.side, type: req.type === 'stop' ? 'stop' : 'limit', quantity: req.quantity,
-      filledQuantity: summarizeFills(stored.fills).filledQuantity, limitPrice: req.limitPrice, stopPrice: req.stopPrice,
-    },
-    candles,
-    costs,
-  );
-  const fills = [...stored.fills, ...fresh];
-  const summary = summarizeFills(fills);
-  let status = restingStatus(req.quantity, summary.filledQuantity);
-  // The market clock has passed the end of the newest candle seen when the next one is due.
-  if (isResting(status) && now + timeframeToMs(venue.timeframe) >= expiresAt) status = 'expired';
-  const result: OrderResult = { ...stored, ...summary, status, fills, deduplicated: false };
-  if (result.status !== stored.status || fills.length !== stored.fills.length) await saveOrder(req, result, context);
+  const result = advanceRestingOrder(req, stored, candles, costs, now, timeframeToMs(venue.timeframe));
+  if (result.status !== stored.status || result.fills.length !== stored.fills.length) await saveOrder(req, result, context);
   return result;
 }
 

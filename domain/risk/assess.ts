@@ -11,7 +11,7 @@ import type { LlmVerdict, PortfolioBook, RiskDecision, RuleFired, TradeProposal,
 import { pricesOf, refusal } from './plan';
 import { effectiveStop } from './exits';
 import { portfolioHeat } from './report';
-import { atrNotional, kellyFraction } from './sizing';
+import { atrNotional, kellyFraction, stopNotional } from './sizing';
 
 export interface AssessContext {
   book: PortfolioBook;
@@ -36,6 +36,8 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
   let dailyNotional = ctx.dailyNotional;
   let positions = Object.keys(book.positions).length;
   const bought = new Map<string, number>();
+  /** Notional approved per strategy in this assessment, against its allocation. */
+  const committed = new Map<string, number>();
 
   // Sells are assessed first, as they are executed first: their proceeds and notional count before any buy is sized.
   const order = proposals.map((_, i) => i).sort((a, b) => Number(proposals[a].side === 'buy') - Number(proposals[b].side === 'buy'));
@@ -87,16 +89,23 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
     }
 
     const s = stats[p.symbol];
+    const setup = p.strategy;
     // Kelly's p is the chance the bet wins. With a down/flat/up model, flat outcomes barely move the position, so
-    // the bet is decided between up and down: p = P(up) / (P(up) + P(down)).
+    // the bet is decided between up and down: p = P(up) / (P(up) + P(down)). A strategy states its own chance of
+    // reaching the target before the stop, and its levels give the payoff b of this very setup.
     const up = p.signal?.probabilities.up ?? 0;
     const down = p.signal?.probabilities.down ?? 0;
-    const conviction = up + down > 0 ? up / (up + down) : 0;
-    const kelly = kellyFraction(conviction, ctx.tradeStats, limits);
+    const conviction = setup ? setup.confidence : up + down > 0 ? up / (up + down) : 0;
+    const setupPayoff = setup?.stop !== undefined && setup.takeProfit !== undefined && p.price > setup.stop
+      ? (setup.takeProfit - p.price) / (p.price - setup.stop)
+      : undefined;
+    const kelly = kellyFraction(conviction, ctx.tradeStats, limits, setupPayoff);
     const sizes: [string, number][] = [
       ['weight', limits.maxAssetWeight * marked - positionValue(book, p.symbol, prices) - (bought.get(p.symbol) ?? 0)],
-      ['atr', s ? atrNotional(marked, p.price, s.atr, limits) : NaN],
-      ['kelly', kelly.fraction * marked],
+      setup?.stop !== undefined
+        ? ['stop', stopNotional(marked, p.price, setup.stop, limits)]
+        : ['atr', s ? atrNotional(marked, p.price, s.atr, limits) : NaN],
+      ['kelly', limits.kellySizing === false ? NaN : kelly.fraction * marked],
     ];
     const applicable = sizes.filter(([, v]) => Number.isFinite(v));
     const [sizeRule, base] = applicable.reduce((min, x) => (x[1] < min[1] ? x : min));
@@ -131,11 +140,18 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
     cut('cash-buffer', (cash - limits.cashBuffer * marked) / (1 + ctx.costRate), `cash ${money(cash)} must keep ${money(limits.cashBuffer * marked)} in reserve`);
     // A top-up shares the position's existing stop, which may sit further away than a fresh one would.
     const existing = book.positions[p.symbol]?.protection;
-    const stopDistance = existing ? p.price - effectiveStop(existing).level : s && s.atr > 0 ? limits.stopAtrMultiple * s.atr : NaN;
+    const stopDistance = existing
+      ? p.price - effectiveStop(existing).level
+      : setup?.stop !== undefined ? p.price - setup.stop : s && s.atr > 0 ? limits.stopAtrMultiple * s.atr : NaN;
     if (stopDistance > 0) {
       cut('max-portfolio-heat', ((limits.maxPortfolioHeat * marked - heat) * p.price) / stopDistance, `open risk to stops ${money(heat)} of at most ${money(limits.maxPortfolioHeat * marked)}`);
     }
     cut('max-trade-notional', limits.maxTradeNotional, `per-trade cap ${money(limits.maxTradeNotional)}`);
+    if (setup?.allocationCap !== undefined) {
+      // The cap is what the strategy had left before this cycle: buys of the same strategy earlier in it count.
+      const left = setup.allocationCap - (committed.get(setup.strategy) ?? 0);
+      cut('strategy-allocation', left, `${setup.strategy}'s capital allocation has ${money(left)} left`);
+    }
     // Fills may come in up to costRate above the decision price: the caps on traded notional allow for that.
     cut('max-daily-notional', (limits.maxDailyNotional - dailyNotional) / (1 + ctx.costRate), `daily cap ${money(limits.maxDailyNotional)}, ${money(dailyNotional)} used`);
 
@@ -154,6 +170,11 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
     if (stopDistance > 0) heat += quantity * stopDistance;
     if (held === 0 && !bought.has(p.symbol)) positions += 1;
     bought.set(p.symbol, (bought.get(p.symbol) ?? 0) + notional);
-    return { symbol: p.symbol, side: 'buy', approved: true, quantity, price: p.price, notional, rules };
+    if (setup) committed.set(setup.strategy, (committed.get(setup.strategy) ?? 0) + notional);
+    const levels = setup ? { strategy: setup.strategy, stop: setup.stop, takeProfit: setup.takeProfit, trailingPct: setup.trailingPct } : undefined;
+    return {
+      symbol: p.symbol, side: 'buy', approved: true, quantity, price: p.price, notional, rules,
+      ...(levels ? { levels } : {}), ...(setup?.ladder ? { ladder: setup.ladder } : {}),
+    };
   }
 }

@@ -8,7 +8,7 @@
  * never raises the stop that its own low is compared with (the order inside a candle is unknown).
  */
 import type { RiskLimits } from '../config';
-import type { Protection, RuleFired } from '../types';
+import type { EntryLevels, Protection, RuleFired } from '../types';
 
 export interface CandleRange {
   time: number;
@@ -36,8 +36,21 @@ export function armProtection(entryPrice: number, atr: number, candleTime: numbe
   };
 }
 
+/**
+ * Protection from a strategy's own levels; a level it leaves out comes from the ATR defaults, except the trailing
+ * stop: a strategy that names none gets none (trailPct 1 never binds), as its exits were designed without one.
+ */
+export function armFromLevels(entryPrice: number, levels: EntryLevels, atr: number, candleTime: number, limits: RiskLimits): Protection | undefined {
+  if (!(entryPrice > 0)) return undefined;
+  const fallback = armProtection(entryPrice, atr, candleTime, limits);
+  const stop = levels.stop ?? fallback?.stop;
+  if (stop === undefined || !(stop < entryPrice)) return fallback;
+  const takeProfit = levels.takeProfit ?? entryPrice + limits.rewardToRisk * (entryPrice - stop);
+  return { stop, takeProfit, highWater: entryPrice, trailDistance: entryPrice, trailPct: levels.trailingPct ?? 1, checkedThrough: candleTime };
+}
+
 export function effectiveStop(p: Protection): { level: number; trailing: boolean } {
-  const trail = p.highWater - p.trailDistance;
+  const trail = p.trailPct !== undefined ? p.highWater * (1 - p.trailPct) : p.highWater - p.trailDistance;
   return trail > p.stop ? { level: trail, trailing: true } : { level: p.stop, trailing: false };
 }
 

@@ -8,6 +8,7 @@
 import type { RiskLimits } from '../config';
 import { equity, positionValue } from '../ledger';
 import type { MarketStats } from '../marketStats';
+import type { StrategyProposal } from '../strategies/types';
 import type { PortfolioBook, RiskDecision, RuleFired, Side, Signal, TradeProposal } from '../types';
 import { cooldownCheck, type CooldownBook } from './cooldowns';
 import { armProtection, checkCandle, exitRule } from './exits';
@@ -56,6 +57,26 @@ export interface PlanContext {
   halt?: string;
   /** Protective exits already decided this cycle. */
   exits: TradeProposal[];
+  /**
+   * The strategy manager's proposals (at most one per symbol). When given, they are the cycle's entries and signal
+   * exits, and the model's signals only inform them (the manager used them as a filter or confidence input).
+   */
+  strategyProposals?: StrategyProposal[];
+  /** Symbols with orders still resting on the book: one active intent per symbol, so nothing new is proposed. */
+  restingSymbols?: string[];
+}
+
+/** One entry-or-exit intent, from a model signal or a strategy, checked against the same rules. */
+interface Intent {
+  symbol: string;
+  side: Side;
+  conviction: number;
+  /** What the conviction is, for the refusal message. */
+  convictionLabel: string;
+  signal?: Signal;
+  strategy?: StrategyProposal;
+  /** A model signal that calls for no trade at all (hold, or no entry): refused as it is. */
+  noTrade?: RuleFired;
 }
 
 export interface TradePlan {
@@ -82,17 +103,20 @@ export function planTrades(signals: Signal[], ctx: PlanContext): TradePlan {
   const breach = dailyLossBreached(book, marked, limits);
   const dailyHalt: RuleFired | null = breach ?? (ctx.dailyHalt ? { rule: 'daily-loss-limit', effect: 'block', detail: 'daily loss limit hit earlier today: no new entries until the next trading day' } : null);
   const signalBySymbol = new Map(signals.map((s) => [s.symbol, s]));
-  const busy = new Set(ctx.exits.map((e) => e.symbol));
+  const busy = new Set([...ctx.exits.map((e) => e.symbol), ...(ctx.restingSymbols ?? [])]);
   const proposals: TradeProposal[] = ctx.exits.map((e) => ({ ...e, signal: signalBySymbol.get(e.symbol) }));
   const refused: RiskDecision[] = [];
   const positionsHeld = Object.keys(book.positions).length;
 
+  // A strategy's exit sells the whole position: it goes before a trim of the same symbol.
+  const exitsProposed = new Set((ctx.strategyProposals ?? []).filter((sp) => sp.side === 'sell').map((sp) => sp.symbol));
   // Rebalancing: overweight positions are trimmed back to the target weight.
   for (const p of Object.values(book.positions)) {
-    if (busy.has(p.symbol) || !(marked > 0)) continue;
+    if (busy.has(p.symbol) || exitsProposed.has(p.symbol) || !(marked > 0)) continue;
     const price = prices[p.symbol] ?? p.avgPrice;
     const weight = positionValue(book, p.symbol, prices) / marked;
-    if (weight <= limits.trimAbove) continue;
+    // A relative tolerance: an all-in position marked at its own fill price can come out a hair above 100%.
+    if (weight <= limits.trimAbove * (1 + 1e-9)) continue;
     const sellCooldown = cooldownCheck(ctx.cooldowns, p.symbol, 'sell', ctx.now, price, limits.cooldowns.overrideMove);
     if (sellCooldown.blocked) continue;
     const quantity = Math.min(p.quantity, ((weight - limits.maxAssetWeight) * marked) / price);
@@ -103,53 +127,70 @@ export function planTrades(signals: Signal[], ctx: PlanContext): TradePlan {
     });
   }
 
-  for (const signal of signals) {
-    if (busy.has(signal.symbol)) continue; // one active intent per symbol
-    busy.add(signal.symbol);
-    const price = prices[signal.symbol];
-    const held = book.positions[signal.symbol]?.quantity ?? 0;
-    const { up, down } = signal.probabilities;
-    const side: Side = held > 0 && down > up ? 'sell' : 'buy';
-    const conviction = side === 'buy' ? up : down;
-    const refuse = (...rules: RuleFired[]) => refused.push(refusal(signal.symbol, side, price, rules));
+  const intents: Intent[] = [];
+  if (ctx.strategyProposals) {
+    for (const sp of ctx.strategyProposals) {
+      intents.push({ symbol: sp.symbol, side: sp.side, conviction: sp.confidence, convictionLabel: `${sp.strategy} confidence`, signal: signalBySymbol.get(sp.symbol), strategy: sp });
+    }
+  } else {
+    for (const signal of signals) {
+      const held = book.positions[signal.symbol]?.quantity ?? 0;
+      const { up, down } = signal.probabilities;
+      const side: Side = held > 0 && down > up ? 'sell' : 'buy';
+      const noTrade: RuleFired | undefined = side === 'buy' && up <= down
+        ? { rule: held > 0 ? 'hold' : 'no-entry-signal', effect: 'block', detail: `P(up) ${up.toFixed(3)} <= P(down) ${down.toFixed(3)}${held > 0 ? '' : ' and no position to sell'}` }
+        : undefined;
+      intents.push({ symbol: signal.symbol, side, conviction: side === 'buy' ? up : down, convictionLabel: `P(${side === 'buy' ? 'up' : 'down'})`, signal, noTrade });
+    }
+  }
 
-    if (side === 'buy' && up <= down) {
-      refuse({ rule: held > 0 ? 'hold' : 'no-entry-signal', effect: 'block', detail: `P(up) ${up.toFixed(3)} <= P(down) ${down.toFixed(3)}${held > 0 ? '' : ' and no position to sell'}` });
+  for (const intent of intents) {
+    const { symbol, side, signal, strategy } = intent;
+    if (busy.has(symbol)) continue; // one active intent per symbol
+    busy.add(symbol);
+    const price = prices[symbol];
+    if (price === undefined) continue;
+    const held = book.positions[symbol]?.quantity ?? 0;
+    const refuse = (...rules: RuleFired[]) => refused.push(refusal(symbol, side, price, rules));
+    const because: RuleFired[] = strategy ? [{ rule: `strategy:${strategy.strategy}`, effect: 'info', detail: strategy.reason }] : [];
+    if (intent.noTrade) { refuse(intent.noTrade); continue; }
+
+    if (side === 'sell' && !(held > 0)) { refuse(...because, { rule: 'no-position', effect: 'block', detail: 'no position to sell' }); continue; }
+    // A strategy's confidence is its chance of reaching the target before the stop, which a 3:1 setup rightly puts
+    // under one half; its gate is the manager's expected value (strategies.manager.minExpectedValue) instead.
+    if (!strategy && intent.conviction < limits.minConfidence) {
+      refuse(...because, { rule: 'confidence-threshold', effect: 'block', detail: `${intent.convictionLabel} ${intent.conviction.toFixed(3)} < ${limits.minConfidence}` });
       continue;
     }
-    if (conviction < limits.minConfidence) {
-      refuse({ rule: 'confidence-threshold', effect: 'block', detail: `P(${side === 'buy' ? 'up' : 'down'}) ${conviction.toFixed(3)} < ${limits.minConfidence}` });
-      continue;
-    }
-    const infos: RuleFired[] = [];
+    const infos: RuleFired[] = [...because];
     if (side === 'sell') {
-      const hold = cooldownCheck(ctx.cooldowns, signal.symbol, 'hold', ctx.now, price, limits.cooldowns.overrideMove);
-      const sell = cooldownCheck(ctx.cooldowns, signal.symbol, 'sell', ctx.now, price, limits.cooldowns.overrideMove);
+      const hold = cooldownCheck(ctx.cooldowns, symbol, 'hold', ctx.now, price, limits.cooldowns.overrideMove);
+      const sell = cooldownCheck(ctx.cooldowns, symbol, 'sell', ctx.now, price, limits.cooldowns.overrideMove);
       const blocked = [hold, sell].find((c) => c.blocked);
-      if (blocked) { refuse(blocked.rule!); continue; }
+      if (blocked) { refuse(...because, blocked.rule!); continue; }
       infos.push(...[hold.rule, sell.rule].filter((r): r is RuleFired => Boolean(r)));
-      proposals.push({ symbol: signal.symbol, side, price, signal, intent: 'signal-exit', quantity: held, reasons: infos });
+      proposals.push({ symbol, side, price, signal, intent: 'signal-exit', quantity: held, reasons: infos, ...(strategy ? { strategy } : {}) });
       continue;
     }
-    if (ctx.halt) { refuse({ rule: 'halted', effect: 'block', detail: `${ctx.halt}; no new entries until a human resumes the portfolio` }); continue; }
-    if (dailyHalt) { refuse(dailyHalt); continue; }
-    const buy = cooldownCheck(ctx.cooldowns, signal.symbol, 'buy', ctx.now, price, limits.cooldowns.overrideMove);
-    if (buy.blocked) { refuse(buy.rule!); continue; }
+    if (ctx.halt) { refuse(...because, { rule: 'halted', effect: 'block', detail: `${ctx.halt}; no new entries until a human resumes the portfolio` }); continue; }
+    if (dailyHalt) { refuse(...because, dailyHalt); continue; }
+    const buy = cooldownCheck(ctx.cooldowns, symbol, 'buy', ctx.now, price, limits.cooldowns.overrideMove);
+    if (buy.blocked) { refuse(...because, buy.rule!); continue; }
     if (buy.rule) infos.push(buy.rule);
-    const weight = marked > 0 ? positionValue(book, signal.symbol, prices) / marked : 0;
+    const weight = marked > 0 ? positionValue(book, symbol, prices) / marked : 0;
     if (weight >= limits.maxAssetWeight) {
-      refuse({ rule: 'max-asset-weight', effect: 'block', detail: `already ${pct(weight)} of equity (limit ${pct(limits.maxAssetWeight)})` });
+      refuse(...because, { rule: 'max-asset-weight', effect: 'block', detail: `already ${pct(weight)} of equity (limit ${pct(limits.maxAssetWeight)})` });
       continue;
     }
     if (held === 0 && positionsHeld >= limits.maxConcurrentPositions) {
-      refuse({ rule: 'max-concurrent-positions', effect: 'block', detail: `${positionsHeld} positions open (limit ${limits.maxConcurrentPositions})` });
+      refuse(...because, { rule: 'max-concurrent-positions', effect: 'block', detail: `${positionsHeld} positions open (limit ${limits.maxConcurrentPositions})` });
       continue;
     }
     if (held > 0 && book.cash <= limits.deployCashAbove * marked) {
-      refuse({ rule: 'deploy-cash', effect: 'block', detail: `topping up a held position only spends cash above ${pct(limits.deployCashAbove)} of equity; cash is ${pct(book.cash / marked)}` });
+      refuse(...because, { rule: 'deploy-cash', effect: 'block', detail: `topping up a held position only spends cash above ${pct(limits.deployCashAbove)} of equity; cash is ${pct(book.cash / marked)}` });
       continue;
     }
-    proposals.push({ symbol: signal.symbol, side, price, signal, intent: 'entry', reasons: infos });
+    proposals.push({ symbol, side, price, signal, intent: 'entry', reasons: infos, ...(strategy ? { strategy } : {}) });
   }
   return { proposals, refused, dailyLossLimitHit: breach !== null };
 }

@@ -16,10 +16,17 @@ export function payoffRatio(stats: TradeStats): { b: number; observed: boolean }
   return { b: stats.grossWin / stats.wins / (stats.grossLoss / stats.losses), observed: true };
 }
 
-export function kellyFraction(p: number, stats: TradeStats, limits: RiskLimits): { fraction: number; b: number; observed: boolean } {
-  const { b, observed } = payoffRatio(stats);
+/** `setupPayoff`: a strategy's own reward-to-risk for this trade (target and stop distances), used over the record. */
+export function kellyFraction(p: number, stats: TradeStats, limits: RiskLimits, setupPayoff?: number): { fraction: number; b: number; observed: boolean } {
+  const { b, observed } = setupPayoff !== undefined && setupPayoff > 0 ? { b: setupPayoff, observed: false } : payoffRatio(stats);
   const full = p - (1 - p) / b;
   return { fraction: Math.min(limits.kellyCap, Math.max(0, full * limits.kellyFraction)), b, observed };
+}
+
+/** The notional that loses riskPerTrade of equity if the price falls to `stop`. */
+export function stopNotional(equity: number, price: number, stop: number, limits: RiskLimits): number {
+  if (!(price > stop) || !(stop > 0)) return NaN;
+  return (equity * limits.riskPerTrade) / ((price - stop) / price);
 }
 
 export function atrNotional(equity: number, price: number, atr: number, limits: RiskLimits): number {

@@ -9,7 +9,7 @@ import { applyFill, equity } from '../../domain/ledger';
 import type { CycleRecord, FeatureVector, LlmVerdict, OrderResult, RiskDecision, Signal } from '../../domain/types';
 import { workflowNow } from '../../domain/workflowClock';
 import { execution, features, inference, llmFor, market, recorder, risk } from '../activityProxies';
-import type { CycleInput, CycleOutcome } from '../tradingCycle';
+import type { CycleInput, CycleOutcome } from '../../domain/cycle';
 import { planTrades } from './planTradesV1';
 
 function describeFailure(err: unknown): string {

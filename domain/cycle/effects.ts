@@ -1,0 +1,53 @@
+/**
+ * Everything a trading cycle does to the outside world, as one interface. The cycle workflow implements it with
+ * Temporal activities (durable, retried, recorded in history); the backtester implements it in process over
+ * preloaded candles with the paper broker's pure fill rules. The decisions between those calls are runCycle's,
+ * the one implementation both share: a backtest trades as the live system would.
+ *
+ * The activity modules are imported for their types only: nothing of them runs inside a workflow.
+ */
+import type * as executionActivities from '../../activities/execution';
+import type * as featureActivities from '../../activities/features';
+import type * as inferenceActivities from '../../activities/inference';
+import type * as llmActivities from '../../activities/llm';
+import type * as marketActivities from '../../activities/market';
+import type * as recordActivities from '../../activities/persistence/recordCycle';
+import type * as scoringActivities from '../../activities/persistence/scoreSignals';
+import type * as riskActivities from '../../activities/risk';
+import type { StrategyOutcome } from '../strategies';
+import type { ProposeStrategiesInput } from './strategyStep';
+
+export interface CycleEffects {
+  /** The cycle's id: the key every record and client order id hangs from. */
+  cycleId: string;
+  /** Current time (workflow time in a workflow, market time in a backtest), ms UTC. */
+  now(): number;
+  /** Whether a versioned change applies (Temporal's patched(); always true in a backtest). */
+  patched(id: string): boolean;
+  warn(message: string, attributes?: Record<string, unknown>): void;
+  /**
+   * false: skip the cycle's risk report (score, VaR, limit usage), which feeds metrics and the `risk` query only and
+   * never a decision. The backtester reports on the whole run instead.
+   */
+  reportRisk?: boolean;
+  /**
+   * The strategy engine (pure): the workflow prepares indicators over the fetched candles each cycle; the
+   * backtester reads columns it prepared once over all of history. Same values either way (finite memory).
+   */
+  proposeStrategies(input: ProposeStrategiesInput): StrategyOutcome;
+  /** A failure as `Type: message`, unwrapping Temporal's activity failures. */
+  describeFailure(err: unknown): string;
+
+  fetchMarketData: typeof marketActivities.fetchMarketData;
+  reconcileAccount: typeof executionActivities.reconcileAccount;
+  computeFeatures: typeof featureActivities.computeFeatures;
+  inferSignals: typeof inferenceActivities.inferSignals;
+  validateTrades: typeof llmActivities.validateTrades;
+  assessTradeRisk: typeof riskActivities.assessTradeRisk;
+  placeOrder: typeof executionActivities.placeOrder;
+  pollOrder: typeof executionActivities.pollOrder;
+  cancelOrder: typeof executionActivities.cancelOrder;
+  placeProtectiveStop: typeof executionActivities.placeProtectiveStop;
+  recordCycle: typeof recordActivities.recordCycle;
+  scoreMatureSignals: typeof scoringActivities.scoreMatureSignals;
+}

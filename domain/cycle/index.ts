@@ -1,0 +1,5 @@
+export { runCycle, RECONCILE_PATCH, RESTING_ORDERS_PATCH, SIGNAL_MONITORING_PATCH, STRATEGY_ENGINE_PATCH } from './runCycle';
+export { proposeFromSnapshots, decisionTime, type ProposeStrategiesInput } from './strategyStep';
+export * from './restingOrders';
+export type { CycleEffects } from './effects';
+export type { CycleInput, CycleOutcome } from './types';

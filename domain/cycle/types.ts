@@ -1,0 +1,44 @@
+/** What a trading cycle receives from its portfolio and hands back: plain JSON, written into Temporal history. */
+import type { PortfolioConfig } from '../config';
+import type { CycleTrade } from '../bookOrder';
+import type { CooldownBook } from '../risk';
+import type { RestingOrder } from './restingOrders';
+import type { MarketCursor, OrderResult, PortfolioBook, RiskReport, TradeStats } from '../types';
+
+export interface CycleInput {
+  portfolioId: string;
+  cycleNo: number;
+  config: PortfolioConfig;
+  book: PortfolioBook;
+  cursor: MarketCursor;
+  cooldowns?: CooldownBook;
+  /** Set once the daily loss limit fired in the current trading day. */
+  dailyHalt?: boolean;
+  /** Why the portfolio is halted (drawdown, emergency stop), if it is. */
+  halt?: string;
+  tradeStats?: TradeStats;
+  /** Notional already traded in the current trading day. */
+  dailyNotional?: number;
+  /** First version only: symbols with a buy cooldown. */
+  coolingSymbols?: string[];
+  /** Orders resting on the book from earlier cycles (the portfolio's durable list). */
+  openOrders?: RestingOrder[];
+}
+
+export interface CycleOutcome {
+  status: 'completed' | 'failed' | 'exhausted';
+  error?: string;
+  /** The book after this cycle's fills: the portfolio adopts it as is. */
+  book: PortfolioBook;
+  nextCursor: MarketCursor;
+  prices: Record<string, number>;
+  equity: number;
+  orders: OrderResult[];
+  /** Symbols that got a fill (first version's cooldowns). */
+  tradedSymbols: string[];
+  trades?: CycleTrade[];
+  dailyLossLimitHit: boolean;
+  risk?: RiskReport;
+  /** The orders still resting after this cycle: the portfolio keeps them for the next one. */
+  openOrders?: RestingOrder[];
+}
