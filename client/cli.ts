@@ -6,9 +6,11 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../activities/execution/liveBroker';
 import { recentCycles, recentOrders, traceOrder } from '../activities/persistence/queries';
+import { parseStrategies, strategySelection } from '../backtest';
 import { closeDatabases } from '../prisma/database';
-import { checkConfig, defaultConfig, type ConfigPatch, type PortfolioConfig } from '../domain/config';
+import { checkConfig, defaultConfig, DEFAULT_ENTRY_ORDERS, type ConfigPatch, type PortfolioConfig } from '../domain/config';
 import { portfolioWorkflowId } from '../domain/queues';
+import { registerBacktestCommands } from './backtestCommands';
 import { registerCheckExchange } from './checkExchange';
 import { registerModelCommands } from './modelCommands';
 import { chooseMarket } from './marketChoice';
@@ -80,6 +82,9 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
     .option('-t, --timeframe <tf>', 'candle timeframe, e.g. 1h')
     .option('--cash <amount>', 'starting cash for a new portfolio', positiveNumber)
     .option('--cooldown <duration>', 'no new buy on a symbol for this long after a trade (risk.cooldowns.buyMs)', duration)
+    .option('--strategies <list>', 'trade with the strategy engine, e.g. dcaGrid,swing,channel (equal allocations); default: the model signals')
+    .option('--entry <type>', 'entry orders: market (default) or limit (resting 10 bps under the price for up to 15 minutes)')
+    .option('--stops <kind>', 'protective stops: emulated (default) or native (stop orders resting on the exchange)')
     .option('--live', `trade REAL MONEY (also needs ${LIVE_OPT_IN_ENV}=${LIVE_OPT_IN_VALUE})`)
     .action(async (opts) => {
       if (opts.live && process.env[LIVE_OPT_IN_ENV] !== LIVE_OPT_IN_VALUE) {
@@ -95,6 +100,10 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
         ...(opts.cash && { initialCash: opts.cash }),
       };
       if (opts.cooldown !== undefined) candidate.risk = { ...candidate.risk, cooldowns: { ...candidate.risk.cooldowns, buyMs: opts.cooldown } };
+      if (opts.strategies) candidate.strategies = parseStrategies(strategySelection(String(opts.strategies).split(',').map((x) => x.trim())));
+      if (opts.entry || opts.stops) {
+        candidate.orders = { ...DEFAULT_ENTRY_ORDERS, ...(opts.entry && { type: opts.entry }), ...(opts.stops && { stops: opts.stops }) } as PortfolioConfig['orders'];
+      }
       const checked = checkConfig(candidate);
       if (!checked.ok) throw new Error(`invalid configuration: ${checked.reason}`);
       if (opts.live) {
@@ -220,6 +229,10 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
   // ---- exchange execution (issue 6): dry exchange check ----
   registerCheckExchange(program, out);
   // ---- end exchange execution ----
+
+  // ---- backtester (issue 4): `backtest` and `backtest-search`, in process, no server needed ----
+  registerBacktestCommands(program, out);
+  // ---- end backtester ----
 
   // ---- signal model (issue 3): `retrain` (schedule or run now) and `models` (registry, live monitoring) ----
   registerModelCommands(program, out);

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { recentCycles, recentOrders } from '../activities/persistence/queries';
+import { parseStrategies, strategySelection } from '../backtest';
 import { portfolioHandle, portfolioOps, startPortfolio } from '../client/tradingClient';
 import { replayConfig, startTestStack, waitFor } from '../tests/helpers/testStack';
 import { temporalCliPath } from '../workers/temporalServer';
@@ -21,7 +22,12 @@ async function main() {
   const stack = await startTestStack();
   try {
     await stack.startWorkers();
-    const config = replayConfig({ portfolioId: 'replay-fixture' }, { cooldowns: { buyMs: 3_000, sellMs: 3_000, holdMs: 3_000 } });
+    // Strategies, limit entries resting across cycles and native stops: every command the cycle can issue.
+    const strategies = parseStrategies(strategySelection(['smaCross', 'momentum', 'meanReversion'], { smaCross: { fast: 5, slow: 15 } }));
+    const config = replayConfig(
+      { portfolioId: 'replay-fixture', strategies, orders: { type: 'limit', offsetBps: 15, timeInForceMs: 7_200_000, stops: 'native' } },
+      { cooldowns: { buyMs: 3_000, sellMs: 3_000, holdMs: 3_000 } },
+    );
     await startPortfolio(stack.env.client, config);
     const handle = portfolioHandle(stack.env.client, config.portfolioId);
     const order = await waitFor('a filled order', async () => (await recentOrders(config.portfolioId, 10)).find((o) => o.status === 'filled'), 120_000);
@@ -57,6 +63,8 @@ async function main() {
     };
     await save('portfolio', handle.workflowId);
     await save('cycle-with-order', order.cycleId);
+    // The next cycle polls what the first one left resting (and replaces or places stops).
+    await save('cycle-after-order', order.cycleId.replace(/-cycle-(\d+)$/, (_, n: string) => `-cycle-${Number(n) + 1}`));
     const liquidation = (await recentCycles(config.portfolioId, 100)).find((c) => c.id.includes('-liquidation-'));
     if (!liquidation) throw new Error('no liquidation was recorded');
     await save('liquidation', liquidation.id);

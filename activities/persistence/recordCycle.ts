@@ -79,6 +79,7 @@ async function writeCycle(tx: DbTx, record: CycleRecord): Promise<{ existed: boo
     equity: record.equity,
     cash: book.cash,
     realizedPnlToday: book.realizedPnlToday,
+    strategyReport: record.strategies ? JSON.stringify(record.strategies) : null,
   };
   // Upsert, written as update-then-create so the transaction's first statement is a write: on SQLite that takes
   // the write lock up front (waiting out the busy timeout) instead of failing to upgrade a read snapshot later.

@@ -14,6 +14,7 @@ import type * as marketActivities from '../../activities/market';
 import type * as recordActivities from '../../activities/persistence/recordCycle';
 import type * as scoringActivities from '../../activities/persistence/scoreSignals';
 import type * as riskActivities from '../../activities/risk';
+import type { summarizeMarket } from '../marketStats';
 import type { StrategyOutcome } from '../strategies';
 import type { ProposeStrategiesInput } from './strategyStep';
 
@@ -30,6 +31,12 @@ export interface CycleEffects {
    * never a decision. The backtester reports on the whole run instead.
    */
   reportRisk?: boolean;
+  /**
+   * The per-symbol market statistics, when the implementation has a faster way to the exact same values (the
+   * backtester reads true ranges and returns it computes once per series). Absent: summarizeMarket
+   * (domain/marketStats.ts) over the snapshot's candles, as the cycle workflow does.
+   */
+  summarizeMarket?: typeof summarizeMarket;
   /**
    * The strategy engine (pure): the workflow prepares indicators over the fetched candles each cycle; the
    * backtester reads columns it prepared once over all of history. Same values either way (finite memory).

@@ -71,7 +71,8 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     const maxReturns = Math.round((limits.correlationWindowDays * 86_400_000) / tfMs);
     const traded = data.snapshots.filter((s) => config.symbols.includes(s.symbol));
     const reference = data.snapshots.find((s) => s.symbol === REFERENCE_SYMBOL);
-    stats = Object.fromEntries(traded.map((s) => [s.symbol, summarizeMarket(s.symbol, s.candles, tfMs, maxReturns)]));
+    const summarize = fx.summarizeMarket ?? summarizeMarket;
+    stats = Object.fromEntries(traded.map((s) => [s.symbol, summarize(s.symbol, s.candles, tfMs, maxReturns)]));
 
     if (fx.patched(RECONCILE_PATCH)) {
       // The account (the exchange, or the paper broker's record of fills) is the truth about what is held: drift is

@@ -1,0 +1,407 @@
+/**
+ * The trading cycle's effects (domain/cycle/effects.ts) in process, over preloaded candles, for the backtester.
+ * The decisions stay runCycle's; only the outside world is replaced, each part by the same pure rules the
+ * activities use:
+ * - market data: the last `candleLimit` candles of each symbol up to the next candle of the timeline after the
+ *   cursor, as the replay market serves them (a symbol without a candle at that time is absent from the cycle);
+ * - paper orders: activities/execution/paperOrderRules.ts (the rules of placePaperOrder / pollPaperOrder) at the next
+ *   candle's open, with the fee schedule of paperFees.ts and the market conditions of domain/paperMatching.ts;
+ * - strategies: the strategy engine's prepareMarket once over each symbol's whole series, then proposeAt per cycle
+ *   (finite-memory indicators: the same values the cycle's own preparation over its window gives);
+ * - risk: the risk activity's function itself; features and signals: looked up in precomputed columns;
+ * - the LLM: a deterministic verdict (approve at full size, or the configured fallback policy's outcome);
+ * - reconciliation: always in sync (the paper account is this very book); records go to the engine's log;
+ * - market statistics: summarizeMarket's exact values from true ranges and returns computed once per series
+ *   (`seriesColumns`), ATRs eight windows at a time (`atrBlock`), and no per-cycle risk report (`reportRisk:
+ *   false`: it never feeds a decision). tests/unit/backtest/effects.test.ts holds them to summarizeMarket bit for bit.
+ */
+import { isFinal } from '../domain/orderLifecycle';
+import { CONDITION_WINDOW, marketConditions } from '../domain/paperMatching';
+import { unappliedFills } from '../domain/orderLifecycle';
+import type { CycleEffects } from '../domain/cycle';
+import { ATR_PERIOD, summarizeMarket, type MarketStats } from '../domain/marketStats';
+import type { Candle } from '../domain/types';
+import type { CycleRecord, FeatureVector, LlmVerdict, MarketSnapshot, OrderRequest, OrderResult, Signal } from '../domain/types';
+import type { LlmPolicy } from '../domain/config';
+import { paperCosts, type PaperTerms } from '../activities/execution/paperBroker';
+import { paperFees } from '../activities/execution/paperFees';
+import { advanceRestingOrder, matchedThrough, placePaperOrderAt } from '../activities/execution/paperOrderRules';
+import { FALLBACK_OUTCOME } from '../activities/llm';
+import { assessTradeRisk } from '../activities/risk';
+import { indexAfter } from '../activities/market/seriesWindow';
+import { prepareMarket, proposeAt, type PreparedMarket, type StrategyConfig } from '../domain/strategies';
+import type { BacktestData } from './data';
+
+/** How the LLM check is replaced: approve every trade at full size, or apply the portfolio's fallback policy. */
+export type VerdictPolicy = 'approve' | 'fallback';
+
+/** Features and model signals computed ahead of the run (backtest/signals.ts); absent without --ml. */
+export interface PrecomputedSignals {
+  /** The feature vector of the symbol's candle opening at `time`, or why there is none (warm-up, gaps). */
+  features(symbol: string, time: number): FeatureVector | Error;
+  signal(symbol: string, time: number): Signal | undefined;
+}
+
+export interface EffectsOptions {
+  data: BacktestData;
+  market: string;
+  verdicts: VerdictPolicy;
+  signals?: PrecomputedSignals;
+  /** Receives every cycle's record (decisions, orders, book). */
+  record(record: CycleRecord): void;
+  warn?(message: string, attributes?: Record<string, unknown>): void;
+}
+
+/** The effects plus what the engine steers: the cycle id and the market clock. */
+export interface BacktestEffects extends CycleEffects {
+  cycleId: string;
+  /** Sets the clock (ms UTC) that now() returns. */
+  setNow(time: number): void;
+  /** Next timeline time after `time` (null: before the start), or null at the end of the data. */
+  nextTime(time: number | null): number | null;
+}
+
+/**
+ * Per candle of a series, the two terms summarizeMarket (domain/marketStats.ts) computes over every cycle's window:
+ * the true range against the previous close, and the close-to-close return. Each depends only on a candle and the
+ * one before it, so computing them once per series gives the very same doubles (index 0 has no previous: NaN,
+ * never read). Kept per series array, so a parameter search over the same loaded candles computes them once.
+ */
+interface SeriesColumns {
+  trueRange: Float64Array;
+  /** A plain array (not typed) so a window's returns are one `slice`, the number[] MarketStats holds. */
+  returns: number[];
+}
+/** A local copy: an imported binding is read through a module getter on every use, too slow inside the ATR loop. */
+const PERIOD = ATR_PERIOD;
+const columnsBySeries = new WeakMap<readonly Candle[], SeriesColumns>();
+
+function seriesColumns(candles: readonly Candle[]): SeriesColumns {
+  let columns = columnsBySeries.get(candles);
+  if (columns) return columns;
+  const trueRange = new Float64Array(candles.length);
+  const returns: number[] = new Array(candles.length);
+  trueRange[0] = NaN;
+  returns[0] = NaN;
+  for (let i = 1; i < candles.length; i++) {
+    // The expressions of wilderAtr's trueRange and summarizeMarket's return, operand for operand.
+    const [, , high, low] = candles[i];
+    const prevClose = candles[i - 1][4];
+    trueRange[i] = Math.max(high - low, Math.abs(high - prevClose), Math.abs(low - prevClose));
+    returns[i] = candles[i][4] / candles[i - 1][4] - 1;
+  }
+  columnsBySeries.set(candles, (columns = { trueRange, returns }));
+  return columns;
+}
+
+/**
+ * wilderAtr (domain/marketStats.ts) of the window series[start, start + length) from the series' true ranges: the
+ * same recursion seeded at the window's start (ATR depends on where the window starts, so it cannot be carried
+ * from cycle to cycle), with the same operations in the same order, hence bit-identical.
+ */
+function windowAtr(trueRange: Float64Array, start: number, length: number): number {
+  if (length < PERIOD + 1) return NaN;
+  let atr = 0;
+  for (let i = 1; i <= PERIOD; i++) atr += trueRange[start + i];
+  atr /= PERIOD;
+  for (let i = PERIOD + 1; i < length; i++) atr = (atr * (PERIOD - 1) + trueRange[start + i]) / PERIOD;
+  return atr;
+}
+
+/** How many consecutive windows atrBlock computes together. */
+const ATR_BLOCK = 8;
+
+/**
+ * windowAtr of the ATR_BLOCK windows of `length` candles ending at end, end + 1, ... (exclusive ends), into
+ * out[end + k]. The recursion is a chain of dependent multiply-add-divide steps, so one window at a time waits on
+ * the divider at every step; eight independent chains side by side keep it busy. Each chain is still exactly
+ * windowAtr's sequence of operations on the same operands, so each value is bit-identical to it.
+ */
+function atrBlock(trueRange: Float64Array, end: number, length: number, out: Float64Array): void {
+  const s = end - length;
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  for (let i = s + 1; i <= s + PERIOD; i++) {
+    a0 += trueRange[i]; a1 += trueRange[i + 1]; a2 += trueRange[i + 2]; a3 += trueRange[i + 3];
+    a4 += trueRange[i + 4]; a5 += trueRange[i + 5]; a6 += trueRange[i + 6]; a7 += trueRange[i + 7];
+  }
+  a0 /= PERIOD; a1 /= PERIOD; a2 /= PERIOD; a3 /= PERIOD; a4 /= PERIOD; a5 /= PERIOD; a6 /= PERIOD; a7 /= PERIOD;
+  const m = PERIOD - 1;
+  for (let i = s + PERIOD + 1; i < end; i++) {
+    a0 = (a0 * m + trueRange[i]) / PERIOD; a1 = (a1 * m + trueRange[i + 1]) / PERIOD;
+    a2 = (a2 * m + trueRange[i + 2]) / PERIOD; a3 = (a3 * m + trueRange[i + 3]) / PERIOD;
+    a4 = (a4 * m + trueRange[i + 4]) / PERIOD; a5 = (a5 * m + trueRange[i + 5]) / PERIOD;
+    a6 = (a6 * m + trueRange[i + 6]) / PERIOD; a7 = (a7 * m + trueRange[i + 7]) / PERIOD;
+  }
+  out[end] = a0; out[end + 1] = a1; out[end + 2] = a2; out[end + 3] = a3;
+  out[end + 4] = a4; out[end + 5] = a5; out[end + 6] = a6; out[end + 7] = a7;
+}
+
+/**
+ * Per run (per effects instance, so a timed run never reads another run's work): the ATR of each full window by
+ * its end index, computed ATR_BLOCK windows at a time as cycles ask for them. A window depends only on the data,
+ * the cycle's time and candleLimit, never on a decision, so computing the next windows early changes nothing.
+ */
+function atrCache(): (candles: readonly Candle[], trueRange: Float64Array, start: number, length: number) => number {
+  const bySeries = new Map<readonly Candle[], Map<number, { atr: Float64Array; have: Uint8Array }>>();
+  return (candles, trueRange, start, length) => {
+    const end = start + length;
+    // A window still growing from the series' first candle changes length every cycle: nothing to share.
+    if (start === 0 || length < PERIOD + 1) return windowAtr(trueRange, start, length);
+    let byLength = bySeries.get(candles);
+    if (!byLength) bySeries.set(candles, (byLength = new Map()));
+    let cached = byLength.get(length);
+    if (!cached) byLength.set(length, (cached = { atr: new Float64Array(candles.length + 1), have: new Uint8Array(candles.length + 1) }));
+    if (cached.have[end]) return cached.atr[end];
+    if (end + ATR_BLOCK - 1 > candles.length) return windowAtr(trueRange, start, length);
+    atrBlock(trueRange, end, length, cached.atr);
+    cached.have.fill(1, end, end + ATR_BLOCK);
+    return cached.atr[end];
+  };
+}
+
+/** summarizeMarket of the window series[start, start + length) with its ATR, from the series' columns. */
+function summarizeWindow(
+  symbol: string, candles: readonly Candle[], returns: number[], start: number, length: number, timeframeMs: number, maxReturns: number, atr: number,
+): MarketStats {
+  const last = candles[start + length - 1];
+  const from = Math.max(1, length - maxReturns);
+  // The returns are read only when a cycle has trades to assess (correlation), so they are sliced on first read:
+  // an own enumerable property like summarizeMarket's (spread and JSON see the same array), without allocating a
+  // window of returns per symbol in the many cycles that never look at them.
+  let windowReturns: number[] | undefined;
+  return {
+    symbol, time: last[0], open: last[1], high: last[2], low: last[3], price: last[4], atr,
+    get returns() {
+      return (windowReturns ??= returns.slice(start + from, start + length));
+    },
+    set returns(value) {
+      windowReturns = value;
+    },
+    barsPerDay: Math.max(1, Math.round(86_400_000 / timeframeMs)),
+  };
+}
+
+function describeFailure(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+export function createBacktestEffects(options: EffectsOptions): BacktestEffects {
+  const { data, market } = options;
+  const { series, timeline, timeframeMs } = data;
+  let clock = data.from;
+  /** Per symbol, the index after the newest candle served so far: time only moves forward, so lookups are O(1). */
+  const served: Record<string, number> = {};
+  const orders = new Map<string, { request: OrderRequest; result: OrderResult; terms: PaperTerms }>();
+  const fees = new Map<string, ReturnType<typeof paperFees>>();
+  /**
+   * Per symbol, the window this cycle's snapshot holds: the array served and where it starts in the series. The
+   * array is reused from cycle to cycle (one candle out, one in) rather than sliced anew: a slice of candleLimit
+   * candles per symbol per cycle was most of the backtest's own garbage. Safe because nothing keeps a snapshot's
+   * candles beyond its cycle: runCycle passes them only to summarizeMarket, decisionTime and these effects, and
+   * the cycle record holds no snapshot.
+   */
+  const windows = new Map<string, { candles: Candle[]; start: number; columns: SeriesColumns }>();
+
+  /** series[symbol][start, end), in the symbol's reused window array when it is the last one moved along. */
+  const windowOf = (symbol: string, start: number, end: number): Candle[] => {
+    const candles = series[symbol];
+    const window = windows.get(symbol);
+    if (window) {
+      const { candles: served, start: from } = window;
+      const to = from + served.length;
+      if (from === start && to === end) return served; // the same cycle's window fetched again
+      if (to === end - 1 && (from === start || from === start - 1)) {
+        // The next candle: it comes in, and the oldest goes out once the window is candleLimit long.
+        if (from === start - 1) served.shift();
+        served.push(candles[end - 1]);
+        window.start = start;
+        return served;
+      }
+    }
+    const fresh = candles.slice(start, end);
+    windows.set(symbol, { candles: fresh, start, columns: seriesColumns(candles) });
+    return fresh;
+  };
+  const atrOf = atrCache();
+  /** Indicator columns over every symbol's whole series, prepared once per strategy configuration. */
+  let prepared: { config: StrategyConfig; market: PreparedMarket } | undefined;
+
+  /** Index after the candle opening at or before `time` (series.length when all do). */
+  const endAt = (symbol: string, time: number): number => {
+    const candles = series[symbol];
+    let i = served[symbol] ?? 0;
+    if (i > 0 && candles[i - 1][0] > time) i = indexAfter(candles, time);
+    else while (i < candles.length && candles[i][0] <= time) i++;
+    served[symbol] = i;
+    return i;
+  };
+
+  const nextTime = (time: number | null): number | null => {
+    if (time === null) return timeline.length > 0 ? timeline[0] : null;
+    let lo = 0;
+    let hi = timeline.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (timeline[mid] <= time) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < timeline.length ? timeline[lo] : null;
+  };
+
+  const costsFor = (symbol: string, terms: PaperTerms, at: number) => {
+    const candles = series[symbol];
+    const end = indexAfter(candles, at);
+    const key = `${terms.exchangeId ?? ''}|${terms.feeRate}`;
+    let schedule = fees.get(key);
+    if (!schedule) fees.set(key, (schedule = paperFees(terms, market)));
+    return paperCosts(terms, schedule, marketConditions(candles.slice(Math.max(0, end - CONDITION_WINDOW - 1), end)));
+  };
+
+  /** The open of the first candle after `time`; past the end of the file, the last close (as the replay market). */
+  const nextPrice = (symbol: string, time: number) => {
+    const candles = series[symbol];
+    const next = indexAfter(candles, time);
+    if (next < candles.length) return { price: candles[next][1], timestamp: candles[next][0] };
+    const last = candles[next - 1];
+    return { price: last[4], timestamp: last[0] + timeframeMs };
+  };
+
+  const known = (symbol: string) => {
+    if (!series[symbol]) throw new Error(`backtest has no candles for ${symbol}`);
+  };
+
+  const poll = (clientOrderId: string, cursorTime: number | null, knownFillCount = 0) => {
+    const stored = orders.get(clientOrderId);
+    if (!stored) throw new Error(`no backtest order with client order id ${clientOrderId}`);
+    if (cursorTime === null) throw new Error(`poll of ${clientOrderId} needs the cursor of a fetched cycle`);
+    const { request, result, terms } = stored;
+    let order = result;
+    if (!isFinal(result.status)) {
+      const candles = series[request.symbol];
+      const after = candles.slice(indexAfter(candles, matchedThrough(result)), indexAfter(candles, cursorTime));
+      order = advanceRestingOrder(request, result, after, costsFor(request.symbol, terms, result.placedAt!), cursorTime, timeframeMs);
+      stored.result = order;
+    }
+    return { stored, order, newFills: unappliedFills(order, Math.min(knownFillCount, order.fills.length)) };
+  };
+
+  const verdictFor = (symbol: string, policy: LlmPolicy): LlmVerdict => {
+    if (options.verdicts === 'approve') {
+      return { symbol, approve: true, confidence: 1, reason: 'backtest: every trade approved (no LLM)', model: 'backtest', fallback: false, sizeMultiplier: 1, latencyMs: 0 };
+    }
+    const outcome = FALLBACK_OUTCOME[policy.fallback];
+    return {
+      symbol, approve: outcome.approve, confidence: 0, reason: `backtest: fallback policy '${policy.fallback}' applied (no LLM)`, model: policy.model,
+      fallback: true, fallbackReason: 'backtest: no LLM', sizeMultiplier: outcome.sizeMultiplier, latencyMs: 0,
+    };
+  };
+
+  const effects: BacktestEffects = {
+    cycleId: '',
+    setNow(time) {
+      clock = time;
+    },
+    nextTime,
+    now: () => clock,
+    patched: () => true,
+    // The run's metrics are computed from the equity curve and trades; the per-cycle report feeds no decision.
+    reportRisk: false,
+    summarizeMarket(symbol, candles, timeframeMs, maxReturns) {
+      const window = windows.get(symbol);
+      // Only a window this effect served is known to be series[start, start + length); anything else is computed as given.
+      if (window?.candles !== candles || candles.length === 0) return summarizeMarket(symbol, candles, timeframeMs, maxReturns);
+      const whole = series[symbol];
+      const { trueRange, returns } = window.columns;
+      const atr = atrOf(whole, trueRange, window.start, candles.length);
+      return summarizeWindow(symbol, whole, returns, window.start, candles.length, timeframeMs, maxReturns, atr);
+    },
+    warn: (message, attributes) => options.warn?.(message, attributes),
+    describeFailure,
+
+    proposeStrategies(input) {
+      if (prepared?.config !== input.config) prepared = { config: input.config, market: prepareMarket(series, data.timeframe, input.config) };
+      return proposeAt(prepared.market, input.time, input.portfolio, input.config, input.signals);
+    },
+
+    async fetchMarketData(input) {
+      const time = nextTime(input.cursor.time);
+      if (time === null) return { snapshots: [], nextCursor: input.cursor, exhausted: true };
+      const snapshots: MarketSnapshot[] = [];
+      for (const symbol of input.symbols) {
+        const candles = series[symbol];
+        if (!candles) continue; // not loaded: the reference market is only needed for features, precomputed here
+        const end = endAt(symbol, time);
+        if (end === 0 || candles[end - 1][0] !== time) continue; // no candle at this time: absent this cycle
+        const window = windowOf(symbol, Math.max(0, end - input.limit), end);
+        snapshots.push({ symbol, timeframe: input.timeframe, candles: window, source: input.market });
+      }
+      return { snapshots, nextCursor: { time }, exhausted: false };
+    },
+
+    async reconcileAccount(input) {
+      return { inSync: true, drifts: [], corrected: input.book, snapshot: { venue: 'paper', asOf: clock, balances: {} } };
+    },
+
+    async computeFeatures(input) {
+      if (!options.signals) return [];
+      return input.snapshots.map((s) => {
+        const vector = options.signals!.features(s.symbol, s.candles[s.candles.length - 1][0]);
+        if (vector instanceof Error) throw vector;
+        return vector;
+      });
+    },
+
+    async inferSignals(input) {
+      if (!options.signals) return [];
+      return input.features.flatMap((f) => options.signals!.signal(f.symbol, f.asOf) ?? []);
+    },
+
+    async validateTrades(input) {
+      return input.proposals.map((p) => verdictFor(p.symbol, input.policy));
+    },
+
+    assessTradeRisk,
+
+    async placeOrder(input) {
+      const { request } = input;
+      known(request.symbol);
+      const existing = orders.get(request.clientOrderId);
+      if (existing) return { ...existing.result, deduplicated: true };
+      const cursorTime = input.cursor.time;
+      if (cursorTime === null) throw new Error(`order ${request.clientOrderId} needs the cursor of a fetched cycle`);
+      const next = nextPrice(request.symbol, cursorTime);
+      const costs = costsFor(request.symbol, input.paper, cursorTime);
+      const result = placePaperOrderAt(request, next, input.paper, input.balances, costs, () => cursorTime);
+      orders.set(request.clientOrderId, { request, result, terms: input.paper });
+      return result;
+    },
+
+    async placeProtectiveStop(input) {
+      // Paper stops rest in the paper broker, as the execution activity does for paper portfolios.
+      if (input.request.type !== 'stop') throw new Error(`placeProtectiveStop needs a stop request, got type ${input.request.type}`);
+      return { emulated: false, kind: 'paper', order: await effects.placeOrder(input) };
+    },
+
+    async pollOrder(input) {
+      const { order, newFills } = poll(input.clientOrderId, input.cursor.time, input.knownFillCount);
+      return { order, newFills };
+    },
+
+    async cancelOrder(input) {
+      const { stored, order } = poll(input.clientOrderId, input.cursor.time, input.knownFillCount);
+      const final = isFinal(order.status) ? order : { ...order, status: 'cancelled' as const };
+      stored.result = final;
+      return { order: final, newFills: unappliedFills(final, Math.min(input.knownFillCount ?? 0, final.fills.length)) };
+    },
+
+    async recordCycle(record) {
+      options.record(record);
+      return { cycleId: record.cycleId };
+    },
+
+    async scoreMatureSignals() {
+      return { scored: 0, unscorable: 0, unknownVersions: [] };
+    },
+  };
+  return effects;
+}

@@ -1,0 +1,212 @@
+/**
+ * The backtest engine: event-driven over the base timeframe's candles (the union of every symbol's times), one
+ * trading cycle per candle through domain/cycle runCycle, the very function the cycle workflow runs, with the
+ * in-process effects of ./effects.ts. Between cycles it keeps the portfolio's bookkeeping on MARKET time with the
+ * portfolio workflow's own pure helpers: the trading day (rollDay), the day's notional and Kelly statistics
+ * (bookTrades), cooldowns (cooldownsOpenedBy; an expired one is dropped as the workflow's timer would), the daily
+ * loss halt, and the drawdown halt (entries stop; positions are sold when risk.liquidateOnDrawdown says so).
+ *
+ * Clock: a cycle on the candle opening at t runs at t + timeframe, when that candle has closed, as it would live;
+ * its market orders fill at the next candle's open (the paper broker's rule).
+ */
+import { runCycle } from '../domain/cycle';
+import type { PortfolioConfig } from '../domain/config';
+import { clientOrderId } from '../domain/ids';
+import { applyFill, equity, newBook, rollDay, tradingDay } from '../domain/ledger';
+import { bookTrades, cooldownsOpenedBy, drawdownCheck, type DailyNotional } from '../domain/portfolioBookkeeping';
+import type { CooldownBook } from '../domain/risk';
+import type { CycleTrade } from '../domain/bookOrder';
+import type { RestingOrder } from '../domain/cycle/restingOrders';
+import type { CycleRecord, MarketCursor, PortfolioBook, RiskDecision, TradeStats } from '../domain/types';
+import type { BacktestData } from './data';
+import { createBacktestEffects, type BacktestEffects, type PrecomputedSignals, type VerdictPolicy } from './effects';
+import { computeMetrics, groupMetrics } from './metrics';
+import { RoundTripBook } from './roundTrips';
+import type { BacktestFill, BacktestResult, DecisionLogEntry, EquityPoint, ExitReason } from './types';
+
+export interface EngineSettings {
+  /** A validated portfolio configuration (symbols, timeframe, risk, paper costs, LLM fallback policy). */
+  config: PortfolioConfig;
+  verdicts: VerdictPolicy;
+  signals?: PrecomputedSignals;
+  /** Keep every cycle's decisions (default true); a parameter search only needs trades and equity. */
+  keepDecisions?: boolean;
+  /** Echoed into the result as given. */
+  settings?: Record<string, unknown>;
+}
+
+const PROTECTIVE_RULES = new Set(['stop-loss', 'trailing-stop', 'take-profit']);
+
+/** Why a sell happened, from the rules of its decision. */
+function exitReasonOf(decision: RiskDecision | undefined, liquidation: boolean): ExitReason {
+  if (liquidation) return 'liquidation';
+  const rules = decision?.rules.map((r) => r.rule) ?? [];
+  return rules.find((r) => PROTECTIVE_RULES.has(r)) ?? (rules.includes('rebalance-trim') ? 'trim' : 'signal-exit');
+}
+
+/** The strategy a buy decision came from (its levels carry it); the model's signals otherwise. */
+function strategyOf(decision: RiskDecision | undefined, fallback: string): string {
+  return decision?.levels?.strategy ?? fallback;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * tradingDay (domain/ledger.ts) with the last answer kept: its date string depends only on the whole UTC day
+ * `ms - offsetMs` falls in (a JS day is exactly 86,400,000 ms), so within one day the string is reused instead of
+ * formatting a Date on every cycle.
+ */
+function tradingDayOf(offsetMs: number): (ms: number) => string {
+  let dayNo = NaN;
+  let day = '';
+  return (ms) => {
+    const n = Math.floor((ms - offsetMs) / DAY_MS);
+    if (n !== dayNo) {
+      dayNo = n;
+      day = tradingDay(ms, offsetMs);
+    }
+    return day;
+  };
+}
+
+export async function runEngine(data: BacktestData, settings: EngineSettings): Promise<BacktestResult> {
+  const { config } = settings;
+  const limits = config.risk;
+  const keepDecisions = settings.keepDecisions ?? true;
+  const defaultStrategy = settings.signals ? 'model' : 'none';
+  const dayOf = tradingDayOf(limits.tradingDayOffsetMs);
+  let lastRecord: CycleRecord | undefined;
+  const fx: BacktestEffects = createBacktestEffects({
+    data, market: config.market, verdicts: settings.verdicts, signals: settings.signals, record: (r) => (lastRecord = r),
+  });
+
+  let book: PortfolioBook = newBook(config.initialCash, data.timeline[0] ?? data.from);
+  let cursor: MarketCursor = { time: null };
+  const cooldowns: CooldownBook = {};
+  const lastPrices: Record<string, number> = {};
+  let dailyHaltDay: string | undefined;
+  let halt: string | undefined;
+  let peakEquity: number | undefined;
+  let tradeStats: TradeStats | undefined;
+  let dailyNotional: DailyNotional | undefined;
+  let openOrders: RestingOrder[] = [];
+
+  const trips = new RoundTripBook();
+  const fills: BacktestFill[] = [];
+  const decisions: DecisionLogEntry[] = [];
+  const start = data.timeline[0] ?? data.from;
+  const equityCurve: EquityPoint[] = [{ time: start, equity: config.initialCash, cash: config.initialCash, positions: 0 }];
+  let cycles = 0;
+
+  /** Books a cycle's (or a liquidation's) fills, as the ledger booked them, into the fill list and round trips. */
+  const followTrades = (trades: CycleTrade[], record: CycleRecord | undefined, liquidation: boolean) => {
+    for (const t of trades) {
+      const decision = record?.decisions.find((d) => d.symbol === t.symbol && d.side === t.side && d.approved);
+      const quantity = t.quantity ?? t.notional / t.price;
+      const fee = t.fee ?? 0;
+      const time = t.time ?? fx.now();
+      const reason = t.side === 'sell' ? exitReasonOf(decision, liquidation) : 'entry';
+      const strategy = t.side === 'buy'
+        ? book.positions[t.symbol]?.strategy ?? strategyOf(decision, defaultStrategy)
+        : trips.strategyOf(t.symbol) ?? defaultStrategy;
+      fills.push({ time, symbol: t.symbol, side: t.side, price: t.price, quantity, fee, intent: reason, strategy, clientOrderId: t.clientOrderId ?? '' });
+      if (t.side === 'buy') trips.buy(t.symbol, strategy, time, t.price, quantity, fee);
+      else trips.sell(t.symbol, time, t.price, quantity, fee, t.realizedPnl, reason);
+    }
+    for (const symbol of new Set(trades.map((t) => t.symbol))) trips.settle(symbol, Boolean(book.positions[symbol]));
+  };
+
+  /** The liquidation workflow's sells (workflows/liquidation.ts), for a drawdown halt configured to liquidate. */
+  const liquidate = async (now: number, cycleNo: number) => {
+    const id = `backtest-${config.portfolioId}-liquidation-${cycleNo}`;
+    const trades: CycleTrade[] = [];
+    for (const position of Object.values(book.positions)) {
+      const result = await fx.placeOrder({
+        request: {
+          clientOrderId: clientOrderId(id, position.symbol, 'sell'), portfolioId: config.portfolioId, cycleId: id,
+          symbol: position.symbol, side: 'sell', type: 'market', quantity: position.quantity, referencePrice: lastPrices[position.symbol] ?? position.avgPrice,
+        },
+        mode: config.mode, market: config.market, timeframe: config.timeframe, cursor, paper: config.paper,
+        balances: { cash: book.cash, position: position.quantity },
+      });
+      for (const fill of result.fills) {
+        const before = book.realizedPnlToday;
+        book = applyFill(book, result.symbol, 'sell', fill);
+        trades.push({
+          symbol: result.symbol, side: 'sell', price: fill.price, notional: fill.price * fill.quantity, realizedPnl: book.realizedPnlToday - before,
+          quantity: fill.quantity, fee: fill.fee, time: fill.timestamp, clientOrderId: result.clientOrderId,
+        });
+      }
+    }
+    followTrades(trades, undefined, true);
+    ({ dailyNotional, tradeStats } = bookTrades(trades, dayOf(now), dailyNotional, tradeStats));
+  };
+
+  for (let cycleNo = 1; ; cycleNo++) {
+    const time = fx.nextTime(cursor.time);
+    if (time === null) break;
+    const now = time + data.timeframeMs;
+    fx.setNow(now);
+    fx.cycleId = `backtest-${config.portfolioId}-cycle-${cycleNo}`;
+    for (const key of Object.keys(cooldowns)) if (cooldowns[key].until <= now) delete cooldowns[key];
+    const today = dayOf(now);
+    // rollDay returns the book as it is within its day: it (and the equity it takes) is only needed on a new day.
+    if (book.day !== today) book = rollDay(book, now, equity(book, lastPrices), limits.tradingDayOffsetMs);
+    lastRecord = undefined;
+
+    const outcome = await runCycle(
+      {
+        portfolioId: config.portfolioId, cycleNo, config, book, cursor, cooldowns,
+        dailyHalt: dailyHaltDay === today, halt, tradeStats, dailyNotional: dailyNotional?.day === today ? dailyNotional.notional : 0, openOrders,
+      },
+      fx,
+    );
+    if (outcome.status === 'exhausted') break;
+    cycles += 1;
+    book = outcome.book;
+    cursor = outcome.nextCursor;
+    openOrders = outcome.openOrders ?? [];
+    Object.assign(lastPrices, outcome.prices);
+    if (outcome.dailyLossLimitHit) dailyHaltDay = today;
+    const trades = outcome.trades ?? [];
+    ({ dailyNotional, tradeStats } = bookTrades(trades, today, dailyNotional, tradeStats));
+    for (const [key, c] of cooldownsOpenedBy(trades, now, limits.cooldowns)) cooldowns[key] = c;
+    if (trades.length > 0) followTrades(trades, lastRecord, false);
+    const record = lastRecord as CycleRecord | undefined;
+    if (keepDecisions && record && (record.decisions.length > 0 || record.error)) {
+      decisions.push({ time, cycleNo, decisions: record.decisions, ...(record.error && { error: record.error }) });
+    }
+
+    if (Object.keys(outcome.prices).length > 0) {
+      const check = drawdownCheck(peakEquity, outcome.equity, limits.maxDrawdown);
+      peakEquity = check.peakEquity;
+      if (check.haltReason && !halt) {
+        halt = `drawdown: ${check.haltReason}`;
+        if (limits.liquidateOnDrawdown && Object.keys(book.positions).length > 0) await liquidate(now, cycleNo);
+      }
+    }
+    equityCurve.push({ time: now, equity: equity(book, lastPrices), cash: book.cash, positions: Object.keys(book.positions).length });
+  }
+
+  const end = equityCurve[equityCurve.length - 1].time;
+  const trades = trips.closed;
+  const openTrades = trips.openTrades(book.positions, lastPrices);
+  const openIntervals = openTrades.map((t) => ({ strategy: t.strategy, symbol: t.symbol, interval: [t.entryTime, end] as const }));
+  const finalEquity = equity(book, lastPrices);
+  return {
+    settings: settings.settings ?? {},
+    from: data.from,
+    to: data.to,
+    initialCash: config.initialCash,
+    finalEquity,
+    cycles,
+    trades,
+    openTrades,
+    fills,
+    decisions,
+    equityCurve,
+    metrics: computeMetrics({ initial: config.initialCash, curve: equityCurve, start, end, trades, openIntervals: openIntervals.map((o) => o.interval) }),
+    byStrategy: groupMetrics(config.initialCash, start, end, trades, (t) => t.strategy, openIntervals.map((o) => ({ key: o.strategy, interval: o.interval }))),
+    bySymbol: groupMetrics(config.initialCash, start, end, trades, (t) => t.symbol, openIntervals.map((o) => ({ key: o.symbol, interval: o.interval }))),
+  };
+}

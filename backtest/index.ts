@@ -1,0 +1,153 @@
+/**
+ * The backtester's programmatic API. `runBacktest` = `loadBacktest` (files, checks, optional model signals) +
+ * `runLoadedBacktest` (the engine alone), so a bench can time the engine without the loading.
+ */
+import { checkConfig, defaultConfig, portfolioConfigSchema, type EntryOrders, type PortfolioConfig, type RiskPatch } from '../domain/config';
+import {
+  STRATEGY_NAMES, describeStrategyConfigErrors, strategyConfigSchema, warmupCandles, type StrategyConfig, type StrategyConfigInput, type StrategyName,
+} from '../domain/strategies';
+import { BacktestInputError, checkRequest, loadBacktestData, parseTime, prepareData, type BacktestData } from './data';
+import type { PrecomputedSignals, VerdictPolicy } from './effects';
+import { runEngine } from './engine';
+import { precomputeModelSignals } from './signals';
+import type { BacktestResult } from './types';
+
+export type { BacktestResult, ClosedTrade, Metrics, EquityPoint } from './types';
+export { BacktestInputError } from './data';
+
+export interface BacktestOptions {
+  dataDir: string;
+  symbols: string[];
+  timeframe: string;
+  /** `YYYY-MM-DD` (UTC), an ISO date-time, or ms. A date alone as `to` includes that whole day. */
+  from: string | number;
+  to: string | number;
+  /** The strategy engine's configuration (validated with its defaults); see `strategySelection`. */
+  strategies: StrategyConfigInput;
+  cash?: number;
+  /** Paper costs: fee per fill (fraction) and half-spread in basis points. */
+  feeRate?: number;
+  slippageBps?: number;
+  /** The signal model's signals for the strategies' ML gate (1h only). Off by default. */
+  ml?: boolean;
+  /** In place of the LLM: approve everything at full size (default), or apply the portfolio's fallback policy. */
+  verdicts?: VerdictPolicy;
+  risk?: RiskPatch;
+  orders?: EntryOrders;
+  /** Candles per cycle; default the portfolio's, raised to what the strategies need. */
+  candleLimit?: number;
+  /** Keep every cycle's decisions in the result (default true). */
+  keepDecisions?: boolean;
+}
+
+export interface LoadedBacktest {
+  data: BacktestData;
+  config: PortfolioConfig;
+  signals?: PrecomputedSignals;
+  verdicts: VerdictPolicy;
+  keepDecisions: boolean;
+  settings: Record<string, unknown>;
+}
+
+/** The strategies named (each with an equal share of equity), every other strategy off, then `params` on top. */
+export function strategySelection(names: string[], params: Record<string, unknown> = {}): StrategyConfigInput {
+  if (names.length === 0) throw new BacktestInputError(`strategy: name at least one of ${STRATEGY_NAMES.join(', ')}`);
+  for (const n of names) {
+    if (!(STRATEGY_NAMES as readonly string[]).includes(n)) throw new BacktestInputError(`strategy: unknown strategy '${n}' (known: ${STRATEGY_NAMES.join(', ')})`);
+  }
+  const chosen = new Set(names as StrategyName[]);
+  const share = Math.floor((1 / chosen.size) * 1e6) / 1e6;
+  const base: Record<string, unknown> = { allocations: {} };
+  for (const name of STRATEGY_NAMES) {
+    base[name] = { enabled: chosen.has(name) };
+    (base.allocations as Record<string, number>)[name] = chosen.has(name) ? share : 0;
+  }
+  return mergeParams(base, params) as StrategyConfigInput;
+}
+
+function mergeParams(base: Record<string, unknown>, params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(params)) {
+    const current = out[key];
+    out[key] = value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object' && !Array.isArray(current)
+      ? mergeParams(current as Record<string, unknown>, value as Record<string, unknown>)
+      : value;
+  }
+  return out;
+}
+
+export function parseStrategies(input: StrategyConfigInput): StrategyConfig {
+  const parsed = strategyConfigSchema.safeParse(input);
+  if (!parsed.success) throw new BacktestInputError(`strategy parameters: ${describeStrategyConfigErrors(parsed.error)}`);
+  return parsed.data;
+}
+
+/** The portfolio configuration a backtest runs with: the defaults, the market `replay:<dataDir>`, the options. */
+export function backtestConfig(options: BacktestOptions, strategies: StrategyConfig): PortfolioConfig {
+  const base = defaultConfig({ portfolioId: 'backtest', market: `replay:${options.dataDir}` });
+  const need = warmupCandles(strategies, options.timeframe);
+  const most = portfolioConfigSchema.innerType().shape.candleLimit.maxValue ?? Infinity;
+  if (need > most) {
+    // The live cycle could not fetch that much history, so such a portfolio could not run: refuse to backtest it.
+    throw new BacktestInputError(
+      `strategy parameters: the enabled strategies need ${need} ${options.timeframe} candles of history per cycle, more than a cycle may fetch (${most}); ` +
+        'shorten their windows, use a longer timeframe, or turn the regime and breaker off (--params \'{"regime":{"enabled":false},"breaker":{"enabled":false}}\')',
+    );
+  }
+  const candleLimit = options.candleLimit ?? Math.max(base.candleLimit, need);
+  const candidate: PortfolioConfig = {
+    ...base,
+    symbols: options.symbols,
+    timeframe: options.timeframe as PortfolioConfig['timeframe'],
+    candleLimit,
+    initialCash: options.cash ?? base.initialCash,
+    paper: { feeRate: options.feeRate ?? base.paper.feeRate, slippageBps: options.slippageBps ?? base.paper.slippageBps },
+    risk: { ...base.risk, ...options.risk, cooldowns: { ...base.risk.cooldowns, ...options.risk?.cooldowns } } as PortfolioConfig['risk'],
+    ...(options.orders && { orders: options.orders }),
+    strategies,
+  };
+  const checked = checkConfig(candidate);
+  if (!checked.ok) throw new BacktestInputError(`configuration: ${checked.reason}`);
+  return checked.config;
+}
+
+export async function loadBacktest(options: BacktestOptions): Promise<LoadedBacktest> {
+  const from = parseTime(options.from, 'from');
+  const to = parseTime(options.to, 'to', true);
+  const request = { dataDir: options.dataDir, symbols: options.symbols, timeframe: options.timeframe, from, to };
+  checkRequest(request);
+  const config = backtestConfig(options, parseStrategies(options.strategies));
+  const data = await loadBacktestData(request);
+  const signals = options.ml ? await precomputeModelSignals(data) : undefined;
+  return withConfig({ data, config, signals, verdicts: 'approve', keepDecisions: true, settings: {} }, options);
+}
+
+/** The same loaded candles (and model signals) under another configuration: a parameter search's next candidate. */
+export function withConfig(loaded: LoadedBacktest, options: BacktestOptions): LoadedBacktest {
+  const config = backtestConfig(options, parseStrategies(options.strategies));
+  const verdicts = options.verdicts ?? 'approve';
+  const { data } = loaded;
+  return {
+    ...loaded, config, verdicts, keepDecisions: options.keepDecisions ?? true,
+    settings: {
+      dataDir: options.dataDir, symbols: options.symbols, timeframe: options.timeframe, from: new Date(data.from).toISOString(), to: new Date(data.to).toISOString(),
+      ml: Boolean(options.ml), verdicts, config,
+    },
+  };
+}
+
+export function runLoadedBacktest(loaded: LoadedBacktest): Promise<BacktestResult> {
+  return runEngine(loaded.data, {
+    config: loaded.config, verdicts: loaded.verdicts, signals: loaded.signals, keepDecisions: loaded.keepDecisions, settings: loaded.settings,
+  });
+}
+
+export async function runBacktest(options: BacktestOptions): Promise<BacktestResult> {
+  return runLoadedBacktest(await loadBacktest(options));
+}
+
+/** Re-slices already loaded data to another range (walk-forward windows) without reading files again. */
+export function withRange(loaded: LoadedBacktest, from: number, to: number): LoadedBacktest {
+  const data = prepareData({ ...loaded.data, from, to }, loaded.data.series);
+  return { ...loaded, data, settings: { ...loaded.settings, from: new Date(from).toISOString(), to: new Date(to).toISOString() } };
+}
