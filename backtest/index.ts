@@ -4,7 +4,7 @@
  */
 import { checkConfig, defaultConfig, portfolioConfigSchema, type EntryOrders, type PortfolioConfig, type RiskPatch } from '../domain/config';
 import {
-  STRATEGY_NAMES, describeStrategyConfigErrors, strategyConfigSchema, warmupCandles, type StrategyConfig, type StrategyConfigInput, type StrategyName,
+  describeStrategyConfigErrors, strategyConfigSchema, warmupCandles, type StrategyConfig, type StrategyConfigInput, type StrategyName,
 } from '../domain/strategies';
 import { BacktestInputError, checkRequest, loadBacktestData, parseTime, prepareData, type BacktestData } from './data';
 import type { PrecomputedSignals, VerdictPolicy } from './effects';
@@ -14,6 +14,7 @@ import type { BacktestResult } from './types';
 
 export type { BacktestResult, ClosedTrade, Metrics, EquityPoint } from './types';
 export { BacktestInputError } from './data';
+export { strategySelection } from '../domain/strategies';
 
 export interface BacktestOptions {
   dataDir: string;
@@ -47,33 +48,6 @@ export interface LoadedBacktest {
   verdicts: VerdictPolicy;
   keepDecisions: boolean;
   settings: Record<string, unknown>;
-}
-
-/** The strategies named (each with an equal share of equity), every other strategy off, then `params` on top. */
-export function strategySelection(names: string[], params: Record<string, unknown> = {}): StrategyConfigInput {
-  if (names.length === 0) throw new BacktestInputError(`strategy: name at least one of ${STRATEGY_NAMES.join(', ')}`);
-  for (const n of names) {
-    if (!(STRATEGY_NAMES as readonly string[]).includes(n)) throw new BacktestInputError(`strategy: unknown strategy '${n}' (known: ${STRATEGY_NAMES.join(', ')})`);
-  }
-  const chosen = new Set(names as StrategyName[]);
-  const share = Math.floor((1 / chosen.size) * 1e6) / 1e6;
-  const base: Record<string, unknown> = { allocations: {} };
-  for (const name of STRATEGY_NAMES) {
-    base[name] = { enabled: chosen.has(name) };
-    (base.allocations as Record<string, number>)[name] = chosen.has(name) ? share : 0;
-  }
-  return mergeParams(base, params) as StrategyConfigInput;
-}
-
-function mergeParams(base: Record<string, unknown>, params: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(params)) {
-    const current = out[key];
-    out[key] = value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object' && !Array.isArray(current)
-      ? mergeParams(current as Record<string, unknown>, value as Record<string, unknown>)
-      : value;
-  }
-  return out;
 }
 
 export function parseStrategies(input: StrategyConfigInput): StrategyConfig {

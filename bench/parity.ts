@@ -39,10 +39,11 @@ export const PARITY_CASES: SmaCase[] = [PARITY_CASE, { ...PARITY_CASE, base: 'ET
 
 /**
  * Cash kept back by our risk engine. Our decision sizes the buy at the decision candle's close and the fill comes at
- * the next open; when the open is higher, the paper broker trims the quantity to exactly the cash, and the book's
- * weight can then exceed 100% by a rounding error, which makes the risk engine trim the position and (same
- * symbol, same cycle) skip the strategy's exit. A buffer above the largest close-to-next-open rise in the case's
- * candles (0.025% for BTC 1h in 2023) keeps every buy inside the cash. It leaves 0.03% of equity uninvested.
+ * the next open; when the open is higher, the paper broker trims the quantity to exactly the cash. That once made
+ * the book's weight exceed 100% by a rounding hair, and the risk engine trimmed the position and skipped the
+ * strategy's exit; planning now tolerates the hair and lets an exit go first (domain/risk/plan.ts), and the cases
+ * also pass with no buffer. It stays as a margin above the largest close-to-next-open rise in the cases' candles
+ * (0.025% for BTC 1h in 2023), leaving 0.03% of equity uninvested.
  */
 export const CASH_BUFFER = 3e-4;
 

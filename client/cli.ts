@@ -6,10 +6,10 @@ import { msToNumber } from '@temporalio/common/lib/time';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../activities/execution/liveBroker';
 import { recentCycles, recentOrders, traceOrder } from '../activities/persistence/queries';
-import { parseStrategies, strategySelection } from '../backtest';
 import { closeDatabases } from '../prisma/database';
 import { checkConfig, defaultConfig, DEFAULT_ENTRY_ORDERS, type ConfigPatch, type PortfolioConfig } from '../domain/config';
 import { portfolioWorkflowId } from '../domain/queues';
+import { parseStrategyConfig, strategySelection } from '../domain/strategies';
 import { registerBacktestCommands } from './backtestCommands';
 import { registerCheckExchange } from './checkExchange';
 import { registerModelCommands } from './modelCommands';
@@ -100,7 +100,7 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
         ...(opts.cash && { initialCash: opts.cash }),
       };
       if (opts.cooldown !== undefined) candidate.risk = { ...candidate.risk, cooldowns: { ...candidate.risk.cooldowns, buyMs: opts.cooldown } };
-      if (opts.strategies) candidate.strategies = parseStrategies(strategySelection(String(opts.strategies).split(',').map((x) => x.trim())));
+      if (opts.strategies) candidate.strategies = parseStrategyConfig(strategySelection(String(opts.strategies).split(',').map((x) => x.trim())));
       if (opts.entry || opts.stops) {
         candidate.orders = { ...DEFAULT_ENTRY_ORDERS, ...(opts.entry && { type: opts.entry }), ...(opts.stops && { stops: opts.stops }) } as PortfolioConfig['orders'];
       }

@@ -2,6 +2,7 @@
  * The data that crosses activity and workflow boundaries. Everything here is plain JSON:
  * it is written into Temporal history, so it must never carry credentials.
  */
+import type { StrategyOutcome } from './strategies/market';
 import type { LadderRung, StrategyProposal } from './strategies/types';
 
 /** One OHLCV candle in ccxt's unified shape: [timestamp ms UTC (open time), open, high, low, close, volume]. */
@@ -283,5 +284,5 @@ export interface CycleRecord {
   /** The portfolio's risk figures after the cycle, for metrics. */
   risk?: RiskReport;
   /** The strategy engine's reading: regime and breaker per symbol, every proposal it weighed and why it won or lost. */
-  strategies?: { regime: Record<string, unknown>; breaker: unknown; considered: unknown[] };
+  strategies?: Pick<StrategyOutcome, 'regime' | 'breaker' | 'considered'>;
 }

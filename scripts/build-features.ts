@@ -37,7 +37,7 @@ const REPO_ROOT = path.resolve(__dirname, '..');
 const DEFAULT_DATA_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'ohlcv');
 const FEATURE_SOURCE_DIR = path.join(REPO_ROOT, 'activities', 'features');
 /** Indicator code the features share with the strategies (it lives in domain/ so workflows may run it). */
-const SHARED_FEATURE_SOURCES = ['domain/indicators/series.ts', 'domain/indicators/rsiAndTrueRange.ts'];
+const SHARED_FEATURE_SOURCES = ['domain/indicators/series.ts', 'domain/indicators/rsiAndTrueRange.ts', 'domain/indicators/ohlcv.ts'];
 
 export interface MatrixOptions {
   out: string;

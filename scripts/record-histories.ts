@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { recentCycles, recentOrders } from '../activities/persistence/queries';
-import { parseStrategies, strategySelection } from '../backtest';
+import { parseStrategyConfig, strategySelection } from '../domain/strategies';
 import { portfolioHandle, portfolioOps, startPortfolio } from '../client/tradingClient';
 import { replayConfig, startTestStack, waitFor } from '../tests/helpers/testStack';
 import { temporalCliPath } from '../workers/temporalServer';
@@ -23,7 +23,7 @@ async function main() {
   try {
     await stack.startWorkers();
     // Strategies, limit entries resting across cycles and native stops: every command the cycle can issue.
-    const strategies = parseStrategies(strategySelection(['smaCross', 'momentum', 'meanReversion'], { smaCross: { fast: 5, slow: 15 } }));
+    const strategies = parseStrategyConfig(strategySelection(['smaCross', 'momentum', 'meanReversion'], { smaCross: { fast: 5, slow: 15 } }));
     const config = replayConfig(
       { portfolioId: 'replay-fixture', strategies, orders: { type: 'limit', offsetBps: 15, timeInForceMs: 7_200_000, stops: 'native' } },
       { cooldowns: { buyMs: 3_000, sellMs: 3_000, holdMs: 3_000 } },

@@ -1,15 +1,9 @@
 /** Candles as columns, after the checks that keep bad data from poisoning every feature downstream. */
+import { ohlcvColumns, type OhlcvColumns } from '../../domain/indicators/ohlcv';
 import type { Candle } from '../../domain/types';
 
-export interface CandleColumns {
+export interface CandleColumns extends OhlcvColumns {
   length: number;
-  /** Open time, ms UTC. */
-  time: Float64Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
 }
 
 /** Refuses candles that would poison every feature downstream, naming the first bad one. */
@@ -32,14 +26,5 @@ export function assertUsableCandles(candles: Candle[]): void {
 
 export function toColumns(candles: Candle[]): CandleColumns {
   assertUsableCandles(candles);
-  const pick = (k: number) => Float64Array.from(candles, (c) => c[k]);
-  return {
-    length: candles.length,
-    time: pick(0),
-    open: pick(1),
-    high: pick(2),
-    low: pick(3),
-    close: pick(4),
-    volume: pick(5),
-  };
+  return { length: candles.length, ...ohlcvColumns(candles) };
 }

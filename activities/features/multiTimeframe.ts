@@ -2,13 +2,12 @@
  * Multi-timeframe features: 4-hour and daily bars resampled from the base candles, never fetched separately,
  * so training and serving build them the same way from the same candles.
  *
- * Bars are UTC-aligned buckets (4h bars start at 00:00, 04:00, ...; daily bars at 00:00 UTC, as exchanges
- * cut them). A row only uses bars that have CLOSED by the end of its candle: no look-ahead, and a bar's
- * values never change once it is used. A bar whose bucket starts before the first candle given is partial
- * (its first hours are missing), so it is NaN: a feature that would need it is NaN too, and the caller
- * refuses such a row rather than serve a value training never saw.
+ * Bars come from domain/indicators/ohlcv.ts (UTC-aligned, only closed bars read, a partial first bar NaN), shared
+ * with the strategy engine; a feature that would need a partial bar is NaN, and the caller refuses such a row
+ * rather than serve a value training never saw.
  */
 import type { CandleColumns } from './candleColumns';
+import { atLastClosedBar, resampleOhlcv, type ResampledOhlcv } from '../../domain/indicators/ohlcv';
 import { rsi, trueRange } from './ownCandles';
 import { nanColumn, pctChange, relativeTo, rollingMax, rollingMean, rollingMin, rollingSd, type Column } from '../../domain/indicators/series';
 
@@ -27,73 +26,7 @@ export type D1Feature = (typeof D1_FEATURES)[number];
 export const FOUR_HOURS_MS = 4 * 3_600_000;
 export const ONE_DAY_MS = 24 * 3_600_000;
 
-export interface ResampledBars {
-  start: Float64Array;
-  open: Column;
-  high: Column;
-  low: Column;
-  close: Column;
-  volume: Column;
-  /** For each base row, the bar it falls in. */
-  barOfRow: Int32Array;
-  /** For each base row, the newest bar closed by the end of that row's candle; -1 when none has. */
-  lastClosedBar: Int32Array;
-}
-
-export function resample(c: CandleColumns, bucketMs: number, candleMs: number): ResampledBars {
-  if (!(bucketMs > candleMs) || bucketMs % candleMs !== 0) {
-    throw new Error(`cannot resample ${candleMs / 60_000}m candles into ${bucketMs / 60_000}m bars: the bar must be a whole multiple of the candle`);
-  }
-  const starts: number[] = [];
-  const open: number[] = [];
-  const high: number[] = [];
-  const low: number[] = [];
-  const close: number[] = [];
-  const volume: number[] = [];
-  const barOfRow = new Int32Array(c.length);
-  const lastClosedBar = new Int32Array(c.length);
-  for (let i = 0; i < c.length; i++) {
-    const bucket = Math.floor(c.time[i] / bucketMs) * bucketMs;
-    let b = starts.length - 1;
-    if (b < 0 || starts[b] !== bucket) {
-      starts.push(bucket);
-      open.push(c.open[i]);
-      high.push(c.high[i]);
-      low.push(c.low[i]);
-      close.push(c.close[i]);
-      volume.push(c.volume[i]);
-      b++;
-    } else {
-      high[b] = Math.max(high[b], c.high[i]);
-      low[b] = Math.min(low[b], c.low[i]);
-      close[b] = c.close[i];
-      volume[b] += c.volume[i];
-    }
-    barOfRow[i] = b;
-    lastClosedBar[i] = bucket + bucketMs <= c.time[i] + candleMs ? b : b - 1;
-  }
-  const firstTime = c.length > 0 ? c.time[0] : 0;
-  const column = (values: number[]) => Float64Array.from(values, (v, b) => (starts[b] < firstTime ? NaN : v));
-  return {
-    start: Float64Array.from(starts),
-    open: column(open),
-    high: column(high),
-    low: column(low),
-    close: column(close),
-    volume: column(volume),
-    barOfRow,
-    lastClosedBar,
-  };
-}
-
-/** A bar-level column read at each row's newest closed bar. */
-function atLastClosed(bars: ResampledBars, barValues: Column): Column {
-  const out = nanColumn(bars.lastClosedBar.length);
-  bars.lastClosedBar.forEach((b, i) => {
-    if (b >= 0) out[i] = barValues[b];
-  });
-  return out;
-}
+const atLastClosed = (bars: ResampledOhlcv, barValues: Column): Column => atLastClosedBar(bars.lastClosedBar, barValues);
 
 const rowMap = (rows: ArrayLike<number>, fn: (i: number) => number): Column => {
   const out = nanColumn(rows.length);
@@ -102,7 +35,7 @@ const rowMap = (rows: ArrayLike<number>, fn: (i: number) => number): Column => {
 };
 
 export function fourHourFeatures(c: CandleColumns, candleMs: number): Record<H4Feature, Column> {
-  const bars = resample(c, FOUR_HOURS_MS, candleMs);
+  const bars = resampleOhlcv(c, FOUR_HOURS_MS, candleMs);
   const at = (values: Column) => atLastClosed(bars, values);
   const sma20 = at(rollingMean(bars.close, 20));
   const atr14 = at(rollingMean(trueRange(bars.high, bars.low, bars.close), 14));
@@ -119,7 +52,7 @@ export function fourHourFeatures(c: CandleColumns, candleMs: number): Record<H4F
 }
 
 export function dailyFeatures(c: CandleColumns, candleMs: number): Record<D1Feature, Column> {
-  const bars = resample(c, ONE_DAY_MS, candleMs);
+  const bars = resampleOhlcv(c, ONE_DAY_MS, candleMs);
   const at = (values: Column) => atLastClosed(bars, values);
   const sma7 = at(rollingMean(bars.close, 7));
   const low14 = at(rollingMin(bars.low, 14));

@@ -21,7 +21,6 @@ export interface RestingOrder {
   levels?: EntryLevels;
 }
 
-export type EntryOrderPolicy = EntryOrders;
 
 /** Quote and coins that resting orders may still spend, which new decisions must not count on. */
 export function reservedBy(orders: readonly RestingOrder[], feeRate: number): { cash: number; coins: Record<string, number> } {
@@ -47,7 +46,7 @@ export function spendableBook(book: PortfolioBook, orders: readonly RestingOrder
  * with its share of the quantity; a buy under a limit policy becomes one limit order; anything else, and every
  * exit, is one market order (an exit must not wait for a price).
  */
-export function ordersFor(decision: RiskDecision, ctx: { cycleId: string; portfolioId: string; policy: EntryOrderPolicy }): OrderRequest[] {
+export function ordersFor(decision: RiskDecision, ctx: { cycleId: string; portfolioId: string; policy: EntryOrders }): OrderRequest[] {
   const base = { portfolioId: ctx.portfolioId, cycleId: ctx.cycleId, symbol: decision.symbol, side: decision.side, referencePrice: decision.price };
   const id = clientOrderId(ctx.cycleId, decision.symbol, decision.side);
   if (decision.side === 'buy' && decision.ladder && decision.ladder.length > 0) {

@@ -19,7 +19,7 @@ import { DEFAULT_ENTRY_ORDERS } from '../config';
 import type { StrategyOutcome } from '../strategies';
 import type { OrderUpdate } from '../../activities/execution';
 import type { CycleEffects } from './effects';
-import { advance, ordersFor, outlived, reservedBy, restingStop, stopAction, type RestingOrder } from './restingOrders';
+import { advance, ordersFor, outlived, reservedBy, restingStop, spendableBook, stopAction, type RestingOrder } from './restingOrders';
 import { effectiveStop } from '../risk/exits';
 import { decisionTime } from './strategyStep';
 import type { CycleInput, CycleOutcome } from './types';
@@ -165,12 +165,11 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     if (plan.proposals.length > 0) {
       const costRate = config.paper.feeRate + config.paper.slippageBps / 10_000;
       // Cash promised to resting buys is not there to spend: the assessment sees the book without it.
-      const reserved = reservedCash();
       const assessed = await fx.assessTradeRisk({
         proposals: plan.proposals,
         verdicts: Object.fromEntries(verdicts.map((v) => [v.symbol, v])),
         context: {
-          book: reserved > 0 ? { ...book, cash: book.cash - reserved } : book, stats, limits, costRate,
+          book: spendableBook(book, resting, feeRate), stats, limits, costRate,
           tradeStats: input.tradeStats ?? { wins: 0, losses: 0, grossWin: 0, grossLoss: 0 }, dailyNotional: input.dailyNotional ?? 0,
         },
       });

@@ -273,6 +273,33 @@ export function parseStrategyConfig(input: unknown = {}): StrategyConfig {
   return result.data;
 }
 
+/** The strategies named (each with an equal share of equity), every other strategy off, then `params` on top. */
+export function strategySelection(names: string[], params: Record<string, unknown> = {}): StrategyConfigInput {
+  if (names.length === 0) throw new Error(`strategy: name at least one of ${STRATEGY_NAMES.join(', ')}`);
+  for (const n of names) {
+    if (!(STRATEGY_NAMES as readonly string[]).includes(n)) throw new Error(`strategy: unknown strategy '${n}' (known: ${STRATEGY_NAMES.join(', ')})`);
+  }
+  const chosen = new Set(names as StrategyName[]);
+  const share = Math.floor((1 / chosen.size) * 1e6) / 1e6;
+  const base: Record<string, unknown> = { allocations: {} };
+  for (const name of STRATEGY_NAMES) {
+    base[name] = { enabled: chosen.has(name) };
+    (base.allocations as Record<string, number>)[name] = chosen.has(name) ? share : 0;
+  }
+  return mergeParams(base, params) as StrategyConfigInput;
+}
+
+function mergeParams(base: Record<string, unknown>, params: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(params)) {
+    const current = out[key];
+    out[key] = value && typeof value === 'object' && !Array.isArray(value) && current && typeof current === 'object' && !Array.isArray(current)
+      ? mergeParams(current as Record<string, unknown>, value as Record<string, unknown>)
+      : value;
+  }
+  return out;
+}
+
 export const enabledStrategies = (config: StrategyConfig): StrategyName[] => STRATEGY_NAMES.filter((s) => config[s].enabled);
 
 /**

@@ -2,7 +2,7 @@
 export * from './types';
 export {
   STRATEGY_NAMES, REGIMES, STRATEGY_TIMEFRAMES, strategyConfigSchema, parseStrategyConfig, describeStrategyConfigErrors,
-  enabledStrategies, smaCrossOnlyConfig, type StrategyConfig, type StrategyConfigInput, type StrategyName, type Regime,
+  enabledStrategies, smaCrossOnlyConfig, strategySelection, type StrategyConfig, type StrategyConfigInput, type StrategyName, type Regime,
 } from './config';
 export { candlesToBars, resampleBars, atLastClosed, indexAtTime, candlesPerBar, type TimeframeView } from './bars';
 export type { Strategy, SymbolMarket, Decision, DecisionCosts, StrategyColumns } from './strategy';

@@ -6,7 +6,7 @@
  */
 import type { TimeframeView } from './bars';
 import type { StrategyName } from './config';
-import type { Bars, LadderRung, StrategyPosition } from './types';
+import type { Bars, StrategyPosition, StrategyProposal } from './types';
 
 /** Input of a strategy: the symbol's base candles and the higher timeframes resampled from them. */
 export interface SymbolMarket {
@@ -25,18 +25,8 @@ export interface DecisionCosts {
   maxEdge: number;
 }
 
-/** What a strategy says at one index; the caller adds strategy and symbol. */
-export interface Decision {
-  side: 'buy' | 'sell';
-  confidence: number;
-  entry: number;
-  stop?: number;
-  takeProfit?: number;
-  trailingPct?: number;
-  expectedValue: number;
-  reason: string;
-  ladder?: LadderRung[];
-}
+/** What a strategy says at one index; the caller adds strategy and symbol, the manager the allocation. */
+export type Decision = Omit<StrategyProposal, 'strategy' | 'symbol' | 'allocationCap'>;
 
 export interface Strategy<P> {
   readonly name: StrategyName;

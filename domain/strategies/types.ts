@@ -8,19 +8,14 @@
  * once over years of candles and decides at every index; the live cycle prepares them over its last few hundred
  * candles and decides at the newest. Both compute the very same float64 values, hence the same decisions.
  */
+import type { OhlcvColumns } from '../indicators/ohlcv';
 import type { Side } from '../types';
 
 /** Candles of one timeframe as columns, oldest first. `time` is each candle's open time, ms UTC. */
-export interface Bars {
+export interface Bars extends OhlcvColumns {
   timeframe: string;
   /** Candle length in ms. */
   ms: number;
-  time: Float64Array;
-  open: Float64Array;
-  high: Float64Array;
-  low: Float64Array;
-  close: Float64Array;
-  volume: Float64Array;
 }
 
 /** What a strategy knows about the symbol's current position. */
