@@ -8,7 +8,9 @@
  *   candle's open, with the fee schedule of paperFees.ts and the market conditions of domain/paperMatching.ts;
  * - strategies: the strategy engine's prepareMarket once over each symbol's whole series, then proposeAt per cycle
  *   (finite-memory indicators: the same values the cycle's own preparation over its window gives);
- * - risk: the risk activity's function itself; features and signals: looked up in precomputed columns;
+ * - risk: the risk activity's function itself; features and signals: looked up in precomputed columns (on another
+ *   timeframe than the model's, the cycle's fetch of the model's 1h candles is served from the series the rows were
+ *   computed on: ./modelCandles.ts);
  * - the LLM: a deterministic verdict (approve at full size, or the configured fallback policy's outcome);
  * - reconciliation: always in sync (the paper account is this very book); records go to the engine's log;
  * - market statistics: summarizeMarket's exact values from true ranges and returns computed once per series
@@ -31,6 +33,7 @@ import { assessTradeRisk } from '../activities/risk';
 import { indexAfter } from '../activities/market/seriesWindow';
 import { prepareMarket, proposeAt, type PreparedMarket, type StrategyConfig } from '../domain/strategies';
 import type { BacktestData } from './data';
+import { closedModelCandles } from './modelCandles';
 
 /** How the LLM check is replaced: approve every trade at full size, or apply the portfolio's fallback policy. */
 export type VerdictPolicy = 'approve' | 'fallback';
@@ -40,6 +43,11 @@ export interface PrecomputedSignals {
   /** The feature vector of the symbol's candle opening at `time`, or why there is none (warm-up, gaps). */
   features(symbol: string, time: number): FeatureVector | Error;
   signal(symbol: string, time: number): Signal | undefined;
+  /**
+   * On another timeframe than the model's: each symbol's (and the reference market's) model candles, the series the
+   * rows were computed on, which the cycle's fetch of the model's candles reads (./modelCandles.ts).
+   */
+  modelSeries?: Record<string, Candle[]>;
 }
 
 export interface EffectsOptions {
@@ -59,6 +67,11 @@ export interface BacktestEffects extends CycleEffects {
   setNow(time: number): void;
   /** Next timeline time after `time` (null: before the start), or null at the end of the data. */
   nextTime(time: number | null): number | null;
+  /**
+   * Into `prices`, the close of each of `symbols` that has a candle opening at `time`: the prices a cycle at that
+   * time gets from fetchMarketData and summarizeMarket. Returns how many there were.
+   */
+  closesAt(time: number, symbols: readonly string[], prices: Record<string, number>): number;
 }
 
 /**
@@ -141,7 +154,9 @@ function atrBlock(trueRange: Float64Array, end: number, length: number, out: Flo
  * its end index, computed ATR_BLOCK windows at a time as cycles ask for them. A window depends only on the data,
  * the cycle's time and candleLimit, never on a decision, so computing the next windows early changes nothing.
  */
-function atrCache(): (candles: readonly Candle[], trueRange: Float64Array, start: number, length: number) => number {
+type AtrOf = (candles: readonly Candle[], trueRange: Float64Array, start: number, length: number) => number;
+
+function atrCache(): AtrOf {
   const bySeries = new Map<readonly Candle[], Map<number, { atr: Float64Array; have: Uint8Array }>>();
   return (candles, trueRange, start, length) => {
     const end = start + length;
@@ -159,26 +174,60 @@ function atrCache(): (candles: readonly Candle[], trueRange: Float64Array, start
   };
 }
 
-/** summarizeMarket of the window series[start, start + length) with its ATR, from the series' columns. */
-function summarizeWindow(
-  symbol: string, candles: readonly Candle[], returns: number[], start: number, length: number, timeframeMs: number, maxReturns: number, atr: number,
-): MarketStats {
-  const last = candles[start + length - 1];
-  const from = Math.max(1, length - maxReturns);
-  // The returns are read only when a cycle has trades to assess (correlation), so they are sliced on first read:
-  // an own enumerable property like summarizeMarket's (spread and JSON see the same array), without allocating a
-  // window of returns per symbol in the many cycles that never look at them.
-  let windowReturns: number[] | undefined;
-  return {
-    symbol, time: last[0], open: last[1], high: last[2], low: last[3], price: last[4], atr,
-    get returns() {
-      return (windowReturns ??= returns.slice(start + from, start + length));
-    },
-    set returns(value) {
-      windowReturns = value;
-    },
-    barsPerDay: Math.max(1, Math.round(86_400_000 / timeframeMs)),
-  };
+/**
+ * summarizeMarket of the window series[start, start + length), from the series' columns. Its ATR and returns are
+ * computed when first read: most cycles of a backtest hold a position or stay flat and never read either (ATR arms
+ * a new position's stops and sizes a buy; returns feed the correlation check of a buy). A class, not an object
+ * literal with accessors, because creating the latter per cycle was slow. Unlike summarizeMarket's plain object,
+ * `atr` and `returns` are prototype accessors, not own properties: nothing in a backtest spreads or serializes
+ * market statistics (they never leave the process), and tests/unit/backtest/effects.test.ts reads every field.
+ */
+class WindowStats implements MarketStats {
+  readonly time: number;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly price: number;
+  readonly barsPerDay: number;
+  readonly #series: readonly Candle[];
+  readonly #columns: SeriesColumns;
+  readonly #start: number;
+  readonly #length: number;
+  readonly #maxReturns: number;
+  readonly #atrOf: AtrOf;
+  #atr: number | undefined;
+  #returns: number[] | undefined;
+
+  constructor(
+    readonly symbol: string, series: readonly Candle[], columns: SeriesColumns, start: number, length: number, timeframeMs: number, maxReturns: number, atrOf: AtrOf,
+  ) {
+    const last = series[start + length - 1];
+    this.time = last[0];
+    this.open = last[1];
+    this.high = last[2];
+    this.low = last[3];
+    this.price = last[4];
+    this.barsPerDay = Math.max(1, Math.round(86_400_000 / timeframeMs));
+    this.#series = series;
+    this.#columns = columns;
+    this.#start = start;
+    this.#length = length;
+    this.#maxReturns = maxReturns;
+    this.#atrOf = atrOf;
+  }
+
+  get atr(): number {
+    return (this.#atr ??= this.#atrOf(this.#series, this.#columns.trueRange, this.#start, this.#length));
+  }
+
+  get returns(): number[] {
+    const from = Math.max(1, this.#length - this.#maxReturns);
+    return (this.#returns ??= this.#columns.returns.slice(this.#start + from, this.#start + this.#length));
+  }
+
+  set returns(value: number[]) {
+    this.#returns = value;
+  }
 }
 
 function describeFailure(err: unknown): string {
@@ -223,6 +272,7 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
     return fresh;
   };
   const atrOf = atrCache();
+  const modelCandles = closedModelCandles(options.signals);
   /** Indicator columns over every symbol's whole series, prepared once per strategy configuration. */
   let prepared: { config: StrategyConfig; market: PreparedMarket } | undefined;
 
@@ -236,8 +286,17 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
     return i;
   };
 
+  /** Where the last answer of nextTime was found: the engine asks for the time after it, next. */
+  let lastNext = -1;
   const nextTime = (time: number | null): number | null => {
-    if (time === null) return timeline.length > 0 ? timeline[0] : null;
+    if (time === null) {
+      lastNext = timeline.length > 0 ? 0 : -1;
+      return lastNext >= 0 ? timeline[0] : null;
+    }
+    if (lastNext >= 0 && timeline[lastNext] === time) {
+      lastNext = lastNext + 1 < timeline.length ? lastNext + 1 : -1;
+      return lastNext >= 0 ? timeline[lastNext] : null;
+    }
     let lo = 0;
     let hi = timeline.length;
     while (lo < hi) {
@@ -245,7 +304,8 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
       if (timeline[mid] <= time) lo = mid + 1;
       else hi = mid;
     }
-    return lo < timeline.length ? timeline[lo] : null;
+    lastNext = lo < timeline.length ? lo : -1;
+    return lastNext >= 0 ? timeline[lastNext] : null;
   };
 
   const costsFor = (symbol: string, terms: PaperTerms, at: number) => {
@@ -302,6 +362,18 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
       clock = time;
     },
     nextTime,
+    closesAt(time, symbols, prices) {
+      let present = 0;
+      for (const symbol of symbols) {
+        const candles = series[symbol];
+        if (!candles) continue;
+        const end = endAt(symbol, time);
+        if (end === 0 || candles[end - 1][0] !== time) continue;
+        prices[symbol] = candles[end - 1][4];
+        present++;
+      }
+      return present;
+    },
     now: () => clock,
     patched: () => true,
     // The run's metrics are computed from the equity curve and trades; the per-cycle report feeds no decision.
@@ -310,10 +382,7 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
       const window = windows.get(symbol);
       // Only a window this effect served is known to be series[start, start + length); anything else is computed as given.
       if (window?.candles !== candles || candles.length === 0) return summarizeMarket(symbol, candles, timeframeMs, maxReturns);
-      const whole = series[symbol];
-      const { trueRange, returns } = window.columns;
-      const atr = atrOf(whole, trueRange, window.start, candles.length);
-      return summarizeWindow(symbol, whole, returns, window.start, candles.length, timeframeMs, maxReturns, atr);
+      return new WindowStats(symbol, series[symbol], window.columns, window.start, candles.length, timeframeMs, maxReturns, atrOf);
     },
     warn: (message, attributes) => options.warn?.(message, attributes),
     describeFailure,
@@ -324,6 +393,7 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
     },
 
     async fetchMarketData(input) {
+      if (input.closedBy !== undefined) return modelCandles(input); // the model's candles at a decision (./modelCandles.ts)
       const time = nextTime(input.cursor.time);
       if (time === null) return { snapshots: [], nextCursor: input.cursor, exhausted: true };
       const snapshots: MarketSnapshot[] = [];
@@ -345,6 +415,7 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
     async computeFeatures(input) {
       if (!options.signals) return [];
       return input.snapshots.map((s) => {
+        if (s.candles.length === 0) throw new Error(`${s.symbol}: got 0 candles, features need at least 359 (14 closed daily bars plus the current day)`);
         const vector = options.signals!.features(s.symbol, s.candles[s.candles.length - 1][0]);
         if (vector instanceof Error) throw vector;
         return vector;

@@ -8,7 +8,7 @@ import {
 } from '../domain/strategies';
 import { BacktestInputError, checkRequest, loadBacktestData, parseTime, prepareData, type BacktestData } from './data';
 import type { PrecomputedSignals, VerdictPolicy } from './effects';
-import { runEngine } from './engine';
+import { engine } from './compiled';
 import { precomputeModelSignals } from './signals';
 import type { BacktestResult } from './types';
 
@@ -29,7 +29,10 @@ export interface BacktestOptions {
   /** Paper costs: fee per fill (fraction) and half-spread in basis points. */
   feeRate?: number;
   slippageBps?: number;
-  /** The signal model's signals for the strategies' ML gate (1h only). Off by default. */
+  /**
+   * The signal model's signals for the strategies' ML gate. Off by default. The features are 1h: on another timeframe
+   * each decision reads the row of the last hour closed at it (5m: the backtest's candles aggregated into hours).
+   */
   ml?: boolean;
   /** In place of the LLM: approve everything at full size (default), or apply the portfolio's fallback policy. */
   verdicts?: VerdictPolicy;
@@ -110,8 +113,9 @@ export function withConfig(loaded: LoadedBacktest, options: BacktestOptions): Lo
   };
 }
 
-export function runLoadedBacktest(loaded: LoadedBacktest): Promise<BacktestResult> {
-  return runEngine(loaded.data, {
+export function runLoadedBacktest(loaded: LoadedBacktest, options: { skipQuietCycles?: boolean } = {}): Promise<BacktestResult> {
+  return engine().runEngine(loaded.data, {
+    ...options,
     config: loaded.config, verdicts: loaded.verdicts, signals: loaded.signals, keepDecisions: loaded.keepDecisions, settings: loaded.settings,
   });
 }

@@ -4,23 +4,53 @@
  * the signals by the inference activity itself (activities/inference.ts, batched). Features have finite memory,
  * so a row computed over the whole series equals the row a cycle computes over its last candles (the features'
  * training = serving test checks this); the cycle then looks its row up instead of recomputing it.
+ *
+ * The features are defined on 1h candles. A backtest on another timeframe computes them on the model's 1h series
+ * as the replay market serves it to a cycle (activities/market/replaySource.ts replaySeriesAt): the backtest's own
+ * series aggregated into hours when it is shorter (5m: twelve candles an hour, by the resampler the features use),
+ * the data dir's 1h files when it is longer. Each cycle then reads the row of the last hour closed at its decision
+ * (domain/cycle/modelCandles.ts), which ./modelCandles.ts serves as the market would.
  */
-import { computeFeatureMatrix, FEATURE_TIMEFRAME, firstNonFinite, REFERENCE_SYMBOL } from '../activities/features/definition';
+import { computeFeatureMatrix, FEATURE_TIMEFRAME, firstNonFinite, MIN_CANDLES, REFERENCE_SYMBOL } from '../activities/features/definition';
 import { inferSignals } from '../activities/inference';
-import { loadReplaySeries } from '../activities/market/replaySource';
+import { aggregatedSeries, loadReplaySeries } from '../activities/market/replaySource';
 import { indexAfter } from '../activities/market/seriesWindow';
-import type { FeatureVector, Signal } from '../domain/types';
+import { aggregates, lastClosedOpen, MODEL_TIMEFRAME_MS } from '../domain/modelMarket';
+import type { Candle, FeatureVector, Signal } from '../domain/types';
 import { BacktestInputError, type BacktestData } from './data';
 import type { PrecomputedSignals } from './effects';
 
 /** Rows per session.run: large enough to amortise the call, small enough to keep the input tensor modest. */
 const INFERENCE_BATCH = 4096;
 
-export async function precomputeModelSignals(data: BacktestData): Promise<PrecomputedSignals> {
-  if (data.timeframe !== FEATURE_TIMEFRAME) {
-    throw new BacktestInputError(`--ml: the model's features are defined on ${FEATURE_TIMEFRAME} candles, the backtest uses ${data.timeframe}`);
+/** The features activity's refusal of a short history (activities/features/index.ts), word for word. */
+const insufficientHistory = (symbol: string, got: number) =>
+  new Error(`${symbol}: got ${got} candles, features need at least ${MIN_CANDLES} (14 closed daily bars plus the current day)`);
+
+/**
+ * Each symbol's (and the reference market's) model candles, for a backtest on another timeframe than the model's:
+ * the series a replay market serves for `timeframe: 1h, baseTimeframe: <the backtest's>` (replaySeriesAt).
+ */
+async function modelSeriesOf(data: BacktestData): Promise<Record<string, Candle[]>> {
+  const symbols = data.symbols.includes(REFERENCE_SYMBOL) ? data.symbols : [...data.symbols, REFERENCE_SYMBOL];
+  const shorter = aggregates(data.timeframeMs, MODEL_TIMEFRAME_MS);
+  const out: Record<string, Candle[]> = {};
+  for (const symbol of symbols) {
+    try {
+      const own = data.series[symbol] ?? (shorter ? await loadReplaySeries(data.dataDir, symbol, data.timeframe) : undefined);
+      out[symbol] = shorter ? aggregatedSeries(own!, data.timeframeMs, MODEL_TIMEFRAME_MS) : await loadReplaySeries(data.dataDir, symbol, FEATURE_TIMEFRAME);
+    } catch (err) {
+      const what = symbol === REFERENCE_SYMBOL && !data.symbols.includes(symbol) ? `the cross-asset features need ${REFERENCE_SYMBOL}` : `${symbol}'s ${FEATURE_TIMEFRAME} candles`;
+      throw new BacktestInputError(`--ml: ${what}: ${(err as Error).message}`);
+    }
   }
-  let reference = data.series[REFERENCE_SYMBOL];
+  return out;
+}
+
+export async function precomputeModelSignals(data: BacktestData): Promise<PrecomputedSignals> {
+  const own = data.timeframe === FEATURE_TIMEFRAME;
+  const series = own ? data.series : await modelSeriesOf(data);
+  let reference = series[REFERENCE_SYMBOL];
   if (!reference) {
     try {
       reference = await loadReplaySeries(data.dataDir, REFERENCE_SYMBOL, FEATURE_TIMEFRAME);
@@ -28,17 +58,29 @@ export async function precomputeModelSignals(data: BacktestData): Promise<Precom
       throw new BacktestInputError(`--ml: the cross-asset features need ${REFERENCE_SYMBOL}: ${(err as Error).message}`);
     }
   }
+  const first = data.timeline[0] ?? data.from;
+  const last = data.timeline[data.timeline.length - 1] ?? data.from;
   const features = new Map<string, Map<number, FeatureVector | Error>>();
   const signals = new Map<string, Map<number, Signal>>();
   const pending: FeatureVector[] = [];
   for (const symbol of data.symbols) {
-    const candles = data.series[symbol];
+    const candles = series[symbol];
     const matrix = computeFeatureMatrix(candles, symbol === REFERENCE_SYMBOL ? 'self' : reference);
     const rows = new Map<number, FeatureVector | Error>();
-    for (let i = indexAfter(candles, data.from - 1), end = indexAfter(candles, data.to - 1); i < end; i++) {
+    // On 1h, the rows of the traded candles; otherwise the hours the cycles' decisions read: for each, the newest
+    // hour closed at its close (an earlier one when the data lacks that hour).
+    const [start, end] = own
+      ? [indexAfter(candles, data.from - 1), indexAfter(candles, data.to - 1)]
+      : [Math.max(0, indexAfter(candles, lastClosedOpen(first + data.timeframeMs, MODEL_TIMEFRAME_MS)) - 1), indexAfter(candles, lastClosedOpen(last + data.timeframeMs, MODEL_TIMEFRAME_MS))];
+    for (let i = start; i < end; i++) {
       const values = matrix.rows[i];
       const bad = firstNonFinite(values);
       const [time, , , , close] = candles[i];
+      if (!own && i + 1 < MIN_CANDLES) {
+        // A cycle's window of model candles ends here and holds i + 1 of them: the activity refuses it.
+        rows.set(time, insufficientHistory(symbol, i + 1));
+        continue;
+      }
       if (bad >= 0) {
         // The message the features activity gives for the same row, so the cycle records the same reason.
         rows.set(time, new Error(`${symbol}: feature ${matrix.names[bad]} (position ${bad}) is ${values[bad]} on the newest candle; its window is not covered by the candles given or the market data is degenerate`));
@@ -57,5 +99,6 @@ export async function precomputeModelSignals(data: BacktestData): Promise<Precom
   return {
     features: (symbol, time) => features.get(symbol)?.get(time) ?? new Error(`${symbol}: no feature row for ${new Date(time).toISOString()}`),
     signal: (symbol, time) => signals.get(symbol)?.get(time),
+    ...(own ? {} : { modelSeries: series }),
   };
 }

@@ -63,7 +63,7 @@ function backtestOptions(command: Command): Command {
     .option('--cash <amount>', 'starting cash', number('--cash', (n) => n > 0, 'a positive number'), 10_000)
     .option('--fee <rate>', 'fee per fill as a fraction, e.g. 0.001', number('--fee', (n) => n >= 0 && n <= 0.01, 'a fraction between 0 and 0.01'))
     .option('--slippage-bps <bps>', 'half-spread paid by market orders, basis points', number('--slippage-bps', (n) => n >= 0 && n <= 500, 'between 0 and 500'))
-    .option('--ml', "use the signal model's signals in the strategies' ML gate (1h only)")
+    .option('--ml', "use the signal model's signals in the strategies' ML gate (1h features: on a shorter timeframe, those of the last closed hour)")
     .option('--llm <policy>', "in place of the LLM: 'approve' every trade, or apply the 'fallback' policy", 'approve');
 }
 

@@ -7,9 +7,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../activities/execution/liveBroker';
 import { recentCycles, recentOrders, traceOrder } from '../activities/persistence/queries';
 import { closeDatabases } from '../prisma/database';
-import { checkConfig, defaultConfig, DEFAULT_ENTRY_ORDERS, type ConfigPatch, type PortfolioConfig } from '../domain/config';
+import { checkConfig, defaultConfig, DEFAULT_ENTRY_ORDERS, TIMEFRAMES, type ConfigPatch, type PortfolioConfig } from '../domain/config';
 import { portfolioWorkflowId } from '../domain/queues';
-import { parseStrategyConfig, strategySelection } from '../domain/strategies';
+import { parseStrategyConfig, strategySelection, warmupCandles } from '../domain/strategies';
 import { registerBacktestCommands } from './backtestCommands';
 import { registerCheckExchange } from './checkExchange';
 import { registerModelCommands } from './modelCommands';
@@ -100,7 +100,12 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
         ...(opts.cash && { initialCash: opts.cash }),
       };
       if (opts.cooldown !== undefined) candidate.risk = { ...candidate.risk, cooldowns: { ...candidate.risk.cooldowns, buyMs: opts.cooldown } };
-      if (opts.strategies) candidate.strategies = parseStrategyConfig(strategySelection(String(opts.strategies).split(',').map((x) => x.trim())));
+      if (opts.strategies) {
+        candidate.strategies = parseStrategyConfig(strategySelection(String(opts.strategies).split(',').map((x) => x.trim())));
+        // As many candles per cycle as the strategies read (the regime detector and breaker at 5m: 2,328), when known.
+        const timeframe = String(candidate.timeframe);
+        if ((TIMEFRAMES as readonly string[]).includes(timeframe)) candidate.candleLimit = Math.max(candidate.candleLimit, warmupCandles(candidate.strategies, timeframe));
+      }
       if (opts.entry || opts.stops) {
         candidate.orders = { ...DEFAULT_ENTRY_ORDERS, ...(opts.entry && { type: opts.entry }), ...(opts.stops && { stops: opts.stops }) } as PortfolioConfig['orders'];
       }

@@ -147,11 +147,18 @@ const UNIT_MS: Record<string, number> = {
 };
 
 /** ccxt-style timeframe ('1m', '4h', '1d', ...) to milliseconds. Months are refused: they have no fixed length. */
+/** Parsed timeframes: every cycle asks for its own, and a regular expression per cycle showed in backtest profiles. */
+const TIMEFRAME_MS = new Map<string, number>();
+
 export function timeframeToMs(timeframe: string): number {
+  const known = TIMEFRAME_MS.get(timeframe);
+  if (known !== undefined) return known;
   const match = /^(\d+)([smhdw])$/.exec(timeframe);
   const amount = match ? Number(match[1]) : 0;
   if (!match || amount <= 0) {
     throw new Error(`unknown timeframe '${timeframe}': expected <number><s|m|h|d|w>, e.g. 1m, 4h, 1d`);
   }
-  return amount * UNIT_MS[match[2]];
+  const ms = amount * UNIT_MS[match[2]];
+  TIMEFRAME_MS.set(timeframe, ms);
+  return ms;
 }

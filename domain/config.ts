@@ -6,10 +6,26 @@
 import { z } from 'zod';
 import { strategyConfigSchema, type StrategyConfigInput } from './strategies/config';
 import { warmupCandles } from './strategies/market';
+import { REFERENCE_SYMBOL } from './referenceMarket';
 
 export const SYMBOL_PATTERN = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
 const MARKET_PATTERN = /^(live:[a-z0-9]+|replay:.+|sim(:\d+)?)$/;
 export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
+
+/**
+ * Most candles a cycle may fetch per symbol: enough for the default regime detector and breaker on 1m candles of
+ * one symbol; exchanges serve them in several calls (activities/market/ccxtSource.ts pages with `since`).
+ */
+export const MAX_CANDLE_LIMIT = 20_000;
+/**
+ * Most candles one market-data result may carry, over every symbol fetched (the traded ones plus BTC/USDT, the
+ * model's reference): the result is one Temporal payload, limited to 2 MB by default, and a candle takes 50 to 90
+ * bytes of JSON.
+ */
+export const MAX_CANDLES_PER_CYCLE = 25_000;
+
+/** The symbols a cycle fetches: the traded ones, plus the model's reference market when it is not traded. */
+export const fetchedSymbolCount = (symbols: readonly string[]): number => symbols.length + (symbols.includes(REFERENCE_SYMBOL) ? 0 : 1);
 
 const fraction = z.number().min(0).max(1);
 const positiveFraction = z.number().gt(0).max(1);
@@ -135,8 +151,11 @@ export const portfolioConfigSchema = z
     timeframe: z.enum(TIMEFRAMES),
     /** Time between two cycles (a durable timer), ms. */
     intervalMs: z.number().int().min(1_000).max(7 * 24 * 3_600_000),
-    /** Candles fetched per symbol per cycle; the model's features need 359 (14 closed days plus today, in 1h candles). */
-    candleLimit: z.number().int().min(60).max(1_000),
+    /**
+     * Candles fetched per symbol per cycle. On 1h they feed the model's features too, which need 359 (14 closed days
+     * plus today); on another timeframe the cycle fetches the model's 1h candles apart.
+     */
+    candleLimit: z.number().int().min(60).max(MAX_CANDLE_LIMIT, `a cycle may fetch at most ${MAX_CANDLE_LIMIT} candles per symbol`),
     initialCash: z.number().positive(),
     risk: riskLimitsSchema,
     llm: llmPolicySchema,
@@ -148,10 +167,21 @@ export const portfolioConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    const issue = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['candleLimit'], message });
+    const fetched = fetchedSymbolCount(c.symbols);
+    if (c.candleLimit <= MAX_CANDLE_LIMIT && c.candleLimit * fetched > MAX_CANDLES_PER_CYCLE) {
+      issue(
+        `${c.candleLimit} candles x ${fetched} symbols${fetched > c.symbols.length ? ` (${REFERENCE_SYMBOL} included for the model)` : ''} = ` +
+          `${c.candleLimit * fetched} candles per cycle, more than one market-data result may carry (${MAX_CANDLES_PER_CYCLE}); ` +
+          `lower candleLimit to at most ${Math.floor(MAX_CANDLES_PER_CYCLE / fetched)}, trade fewer symbols or use a longer timeframe`,
+      );
+    }
     if (!c.strategies) return;
     const need = warmupCandles(c.strategies, c.timeframe);
-    if (c.candleLimit < need) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['candleLimit'], message: `the enabled strategies need ${need} ${c.timeframe} candles; raise candleLimit to at least that` });
+    if (need > MAX_CANDLE_LIMIT) {
+      issue(`the enabled strategies need ${need} ${c.timeframe} candles, more than a cycle may fetch (${MAX_CANDLE_LIMIT}); shorten their windows, use a longer timeframe, or turn the regime and breaker off`);
+    } else if (c.candleLimit < need) {
+      issue(`the enabled strategies need ${need} ${c.timeframe} candles; raise candleLimit to at least that`);
     }
   });
 

@@ -2,7 +2,7 @@
  * Portfolio accounting: the one place cash, positions and realised PnL change. Pure, so the
  * portfolio workflow (durable state), the paper broker checks and the tests all share it.
  */
-import type { Fill, PortfolioBook, Position, Side } from './types';
+import type { Fill, PortfolioBook, Position, Protection, Side } from './types';
 
 /** Quantities below this are dust left by float rounding, not a position. */
 const DUST = 1e-12;
@@ -33,11 +33,37 @@ export function positionValue(book: PortfolioBook, symbol: string, prices: Recor
 }
 
 export function exposure(book: PortfolioBook, prices: Record<string, number>): number {
-  return Object.keys(book.positions).reduce((sum, s) => sum + positionValue(book, s, prices), 0);
+  // A loop rather than Object.keys(...).reduce: marked every cycle, several times (same order, same sum).
+  let sum = 0;
+  for (const s in book.positions) sum += positionValue(book, s, prices);
+  return sum;
 }
 
 export function equity(book: PortfolioBook, prices: Record<string, number>): number {
   return book.cash + exposure(book, prices);
+}
+
+/*
+ * Copies of a position and of the book, field by field rather than by spread: both are rebuilt every cycle from
+ * the last cycle's, and V8 copies a spread of a spread of ... slowly (measured ~200 ns against ~15 ns for a
+ * position, 6% of a backtest). These tables fail to compile when the type gains a field the copies below miss.
+ */
+const POSITION_FIELDS: Record<keyof Position, true> = { symbol: true, quantity: true, avgPrice: true, protection: true, openedAt: true, strategy: true, stopEmulated: true };
+const BOOK_FIELDS: Record<keyof PortfolioBook, true> = { cash: true, positions: true, realizedPnlToday: true, dayStartEquity: true, day: true };
+void POSITION_FIELDS;
+void BOOK_FIELDS;
+
+/** The position with other protective levels; the fields it lacks stay absent (as a spread would leave them). */
+export function withProtection(p: Position, protection: Protection): Position {
+  const copy: Position = { symbol: p.symbol, quantity: p.quantity, avgPrice: p.avgPrice, protection };
+  if (p.openedAt !== undefined) copy.openedAt = p.openedAt;
+  if (p.strategy !== undefined) copy.strategy = p.strategy;
+  if (p.stopEmulated !== undefined) copy.stopEmulated = p.stopEmulated;
+  return copy;
+}
+
+export function withPositions(book: PortfolioBook, positions: Record<string, Position>): PortfolioBook {
+  return { cash: book.cash, positions, realizedPnlToday: book.realizedPnlToday, dayStartEquity: book.dayStartEquity, day: book.day };
 }
 
 export class LedgerError extends Error {}

@@ -1,7 +1,8 @@
 /**
  * Records the workflow histories that the replay tests replay: a portfolio that runs cycles with orders, is
  * paused, resumed, reconfigured (config and risk limits), emergency-stopped, resumed and stopped, plus one of its
- * cycles that placed an order and its liquidation. Run it after an intended workflow change
+ * cycles that placed an order and its liquidation; and a cycle of a 5m portfolio, which reads the model's 1h candles
+ * with a second market-data fetch. Run it after an intended workflow change
  * (`npm run record-histories -- <version label>`), keep the old files, and commit the new ones.
  */
 import fs from 'node:fs';
@@ -49,6 +50,14 @@ async function main() {
     await portfolioOps.stop(handle);
     await handle.result();
 
+    // A 5m portfolio: its cycles fetch the model's 1h candles apart (domain/cycle/modelCandles.ts).
+    const fiveMinutes = replayConfig({ portfolioId: 'replay-fixture-5m', timeframe: '5m', symbols: ['ETH/USDT', 'SOL/USDT'] });
+    await startPortfolio(stack.env.client, fiveMinutes);
+    const fiveHandle = portfolioHandle(stack.env.client, fiveMinutes.portfolioId);
+    await waitFor('two 5m cycles', async () => ((await portfolioOps.status(fiveHandle)).cyclesRun >= 2 ? true : undefined));
+    await portfolioOps.stop(fiveHandle);
+    await fiveHandle.result();
+
     fs.mkdirSync(OUT_DIR, { recursive: true });
     const stamp = new Date().toISOString().slice(0, 10);
     const save = async (name: string, workflowId: string) => {
@@ -68,6 +77,9 @@ async function main() {
     const liquidation = (await recentCycles(config.portfolioId, 100)).find((c) => c.id.includes('-liquidation-'));
     if (!liquidation) throw new Error('no liquidation was recorded');
     await save('liquidation', liquidation.id);
+    const fiveMinuteCycle = (await recentCycles(fiveMinutes.portfolioId, 10)).find((c) => c.cycleNo === 1 && c.status === 'completed' && c.signalCount > 0);
+    if (!fiveMinuteCycle) throw new Error('the 5m portfolio recorded no completed first cycle with signals');
+    await save('cycle-5m-model-candles', fiveMinuteCycle.id);
   } finally {
     await stack.teardown();
   }

@@ -82,7 +82,21 @@ function assertCapabilities(exchange: ccxt.Exchange, exchangeId: string, timefra
   }
 }
 
-/** The latest `limit` closed candles, oldest first. */
+/**
+ * Most candles one fetchOHLCV call returns on the exchange's spot markets, from ccxt's `features` (Binance 1,000,
+ * Coinbase 300, Kraken 720); undefined when ccxt does not say.
+ */
+export function candlesPerCall(exchange: ccxt.Exchange): number | undefined {
+  const featureValue = (exchange as unknown as { featureValueByType?: (type: string, sub: undefined, method: string, param: string) => unknown }).featureValueByType;
+  const value = featureValue?.call(exchange, 'spot', undefined, 'fetchOHLCV', 'limit');
+  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+}
+
+/**
+ * The latest `limit` closed candles, oldest first: closed by now, or by `closedBy` when that is earlier (a cycle
+ * reading another timeframe at its decision time). One call when the exchange serves that many at once; otherwise,
+ * or for `closedBy`, paged forward with `since` (see pagedCandles).
+ */
 export async function fetchLiveCandles(
   exchangeId: string,
   symbol: string,
@@ -90,17 +104,52 @@ export async function fetchLiveCandles(
   timeframeMs: number,
   limit: number,
   now: () => number = Date.now,
+  closedBy?: number,
 ): Promise<Candle[]> {
   const exchange = liveExchange(exchangeId);
   assertCapabilities(exchange, exchangeId, timeframe);
-  const raw = await callExchange(exchange, `live:${exchangeId} ${symbol} ${timeframe} candles`, () =>
+  const context = `live:${exchangeId} ${symbol} ${timeframe} candles`;
+  const perCall = candlesPerCall(exchange);
+  let raw: ccxt.OHLCV[];
+  let closedUntil: number;
+  if (closedBy === undefined && (perCall === undefined || limit + 1 <= perCall)) {
     // One extra candle because the newest one is usually still open and gets dropped.
-    exchange.fetchOHLCV(symbol, timeframe, undefined, limit + 1),
-  );
+    raw = await callExchange(exchange, context, () => exchange.fetchOHLCV(symbol, timeframe, undefined, limit + 1));
+    closedUntil = now();
+  } else {
+    closedUntil = Math.min(now(), closedBy ?? Infinity);
+    raw = await pagedCandles(exchange, context, symbol, timeframe, timeframeMs, closedUntil, limit, perCall);
+  }
   const candles = raw.map((c) => c.slice(0, 6) as Candle);
-  const closedUntil = now();
   while (candles.length > 0 && candles[candles.length - 1][0] + timeframeMs > closedUntil) candles.pop();
   return candles.slice(-limit);
+}
+
+/**
+ * The `limit` candles closed by `closedUntil`, oldest first, in as many calls as the exchange needs: the first asks
+ * `since` the oldest wanted, each next one since the candle after the newest received (ccxt's `since` paging). Stops
+ * at the newest closed candle, or when a call brings nothing new (the exchange has no more, or ignores `since` and
+ * served its latest candles at once).
+ */
+async function pagedCandles(
+  exchange: ccxt.Exchange, context: string, symbol: string, timeframe: string, timeframeMs: number, closedUntil: number, limit: number,
+  perCall: number | undefined,
+): Promise<ccxt.OHLCV[]> {
+  const newest = Math.floor(closedUntil / timeframeMs) * timeframeMs - timeframeMs;
+  const out: ccxt.OHLCV[] = [];
+  let since = newest - (limit - 1) * timeframeMs;
+  while (since <= newest) {
+    const wanted = Math.min(perCall ?? Infinity, Math.round((newest - since) / timeframeMs) + 1);
+    const page = await callExchange(exchange, context, () => exchange.fetchOHLCV(symbol, timeframe, since, wanted));
+    const before = out.length;
+    for (const c of page) {
+      const time = Number(c[0]);
+      if (time >= since && (out.length === 0 || time > Number(out[out.length - 1][0]))) out.push(c);
+    }
+    if (out.length === before) break;
+    since = Number(out[out.length - 1][0]) + timeframeMs;
+  }
+  return out;
 }
 
 /** Last traded price: what a market order placed now would roughly get. */

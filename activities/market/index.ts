@@ -7,8 +7,8 @@ import type { Candle, MarketCursor, MarketDataResult, MarketSnapshot } from '../
 import { assertValidCandles } from './candleChecks';
 import { fetchLiveCandles, fetchLivePrice, probeLive } from './ccxtSource';
 import { parseMarketSpec } from './marketSpec';
-import { probeReplayDir, replayMarketData, replayNextPrice } from './replaySource';
-import { simMarketData, simNextPrice } from './simMarket';
+import { probeReplayDir, replayClosedCandles, replayMarketData, replayNextPrice } from './replaySource';
+import { simClosedCandles, simMarketData, simNextPrice } from './simMarket';
 
 export interface FetchMarketDataInput {
   market: string;
@@ -16,6 +16,18 @@ export interface FetchMarketDataInput {
   timeframe: string;
   limit: number;
   cursor: MarketCursor;
+  /**
+   * Set: the `limit` newest candles CLOSED at this time (ms UTC), for reading another timeframe at a cycle's decision
+   * time (the model's 1h candles in a 5m cycle). Nothing moves: the cursor comes back as given, and no candle that
+   * closes after this time (live: or after now) is served.
+   */
+  closedBy?: number;
+  /**
+   * With closedBy, for replay and sim: the timeframe the market walks. When it is shorter than `timeframe` and divides
+   * it, the candles are that series aggregated (the prices the cycle trades); otherwise the market's own `timeframe`
+   * series. A live exchange always serves its own candles.
+   */
+  baseTimeframe?: string;
 }
 
 export interface FetchNextPriceInput {
@@ -48,7 +60,8 @@ function checkCursor(cursor: MarketCursor | undefined): MarketCursor {
 
 /**
  * Candles for every symbol, newest closed candle last. Replay and sim advance one candle per call from the cursor;
- * live ignores the cursor and returns the latest closed candles.
+ * live ignores the cursor and returns the latest closed candles. With `closedBy`, the candles closed at that time,
+ * and nothing advances.
  */
 export async function fetchMarketData(input: FetchMarketDataInput): Promise<MarketDataResult> {
   const { market, symbols, timeframe, limit } = input;
@@ -61,7 +74,19 @@ export async function fetchMarketData(input: FetchMarketDataInput): Promise<Mark
   let windows: Candle[][];
   let nextCursor: MarketCursor;
   let exhausted = false;
-  if (source.kind === 'live') {
+  if (input.closedBy !== undefined) {
+    const { closedBy, baseTimeframe } = input;
+    if (typeof closedBy !== 'number' || !Number.isFinite(closedBy)) throw invalidInput(`closedBy must be a time in ms, got ${JSON.stringify(closedBy)}`);
+    const baseMs = baseTimeframe === undefined ? undefined : timeframeMs(baseTimeframe);
+    if (source.kind === 'live') {
+      windows = await Promise.all(symbols.map((s) => fetchLiveCandles(source.exchangeId, s, timeframe, tfMs, limit, Date.now, closedBy)));
+    } else if (source.kind === 'replay') {
+      windows = await replayClosedCandles(source.dir, symbols, timeframe, limit, closedBy, baseTimeframe);
+    } else {
+      windows = simClosedCandles(source.seed, symbols, timeframe, tfMs, limit, closedBy, baseTimeframe, baseMs);
+    }
+    nextCursor = cursor;
+  } else if (source.kind === 'live') {
     windows = await Promise.all(symbols.map((s) => fetchLiveCandles(source.exchangeId, s, timeframe, tfMs, limit)));
     const first = windows[0];
     nextCursor = { time: first.length > 0 ? first[first.length - 1][0] : cursor.time };

@@ -1,11 +1,17 @@
 /**
  * `replay:<dir>`: walks CSV candle files one candle per cycle, as if the market were live.
+ *
+ * Candles of another timeframe, as they stood at a time (`replayClosedCandles`: the model's 1h candles at a 5m
+ * cycle's decision time) come from the same path: the walked series aggregated when it is shorter and divides that
+ * timeframe (domain/modelMarket.ts), so the model reads the very prices the cycle trades; otherwise the dir's own
+ * file of that timeframe.
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
-import { parseCandleCsv, validateCandles } from '../../domain/candles';
+import { parseCandleCsv, timeframeToMs, validateCandles } from '../../domain/candles';
 import type { Candle, MarketCursor, MarketDataResult } from '../../domain/types';
+import { aggregateCandles, aggregates, lastClosedOpen, MODEL_TIMEFRAME_MS, modelReadyTime } from '../../domain/modelMarket';
 import { toInvalidCandles } from './candleChecks';
 import { symbolFilePart } from './marketSpec';
 import { firstFullWindowTime, indexAfter, nextTimeAfter, windowEndingAt } from './seriesWindow';
@@ -92,7 +98,7 @@ export async function replayMarketData(
       }
     });
   }
-  const time = cursor.time === null ? firstFullWindowTime(series, limit) : nextTimeAfter(series[0], cursor.time);
+  const time = cursor.time === null ? firstTime(series, timeframe, limit) : nextTimeAfter(series[0], cursor.time);
   if (time === null) return { windows: [], nextCursor: { time: cursor.time }, exhausted: true };
   // A symbol whose file starts later than the cursor (e.g. added mid-run) gets a shorter window until it catches up.
   const windows = series.map((s, i) => {
@@ -103,6 +109,49 @@ export async function replayMarketData(
     return window;
   });
   return { windows, nextCursor: { time }, exhausted: false };
+}
+
+/**
+ * Where a fresh replay starts: where every symbol has a full window and, on a timeframe that aggregates into the
+ * model's, where the model's candles are full too, so the first cycle already gets signals (when the files hold that
+ * much; otherwise where the windows are full, and the model's warm-up is recorded as its missing history).
+ */
+function firstTime(series: ReadonlyArray<readonly Candle[]>, timeframe: string, limit: number): number {
+  const full = firstFullWindowTime(series, limit);
+  const baseMs = timeframeToMs(timeframe);
+  if (!aggregates(baseMs, MODEL_TIMEFRAME_MS)) return full;
+  const ready = modelReadyTime(series.map((s) => aggregatedSeries(s, baseMs, MODEL_TIMEFRAME_MS)), baseMs);
+  return ready === null ? full : Math.max(full, ready);
+}
+
+/**
+ * Per loaded series (the loader's cached array, the same object until its file changes), its aggregations by bar
+ * length: computed once per process, like the series itself.
+ */
+const aggregated = new WeakMap<readonly Candle[], Map<number, Candle[]>>();
+
+export function aggregatedSeries(series: readonly Candle[], baseMs: number, barMs: number): Candle[] {
+  let byBar = aggregated.get(series);
+  if (!byBar) aggregated.set(series, (byBar = new Map()));
+  let bars = byBar.get(barMs);
+  if (!bars) byBar.set(barMs, (bars = aggregateCandles(series, baseMs, barMs)));
+  return bars;
+}
+
+/** A symbol's whole series at `timeframe`: the walked `baseTimeframe` series aggregated when it is shorter, else its own file. */
+export async function replaySeriesAt(dir: string, symbol: string, timeframe: string, baseTimeframe?: string): Promise<Candle[]> {
+  const barMs = timeframeToMs(timeframe);
+  const baseMs = baseTimeframe ? timeframeToMs(baseTimeframe) : barMs;
+  if (baseTimeframe && aggregates(baseMs, barMs)) return aggregatedSeries(await loadReplaySeries(dir, symbol, baseTimeframe), baseMs, barMs);
+  return loadReplaySeries(dir, symbol, timeframe);
+}
+
+/** The `limit` newest `timeframe` candles of each symbol closed at `closedBy`; the cursor stays where it is. */
+export async function replayClosedCandles(
+  dir: string, symbols: string[], timeframe: string, limit: number, closedBy: number, baseTimeframe?: string,
+): Promise<Candle[][]> {
+  const newest = lastClosedOpen(closedBy, timeframeToMs(timeframe));
+  return Promise.all(symbols.map(async (s) => windowEndingAt(await replaySeriesAt(dir, s, timeframe, baseTimeframe), newest, limit)));
 }
 
 /** Open of the first candle after the cursor; at the end of the file, the close of the cursor candle. */

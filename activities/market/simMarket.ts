@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { xoroshiro128plus, type RandomGenerator } from 'pure-rand';
+import { aggregateCandles, aggregates, lastClosedOpen, MODEL_CANDLES, MODEL_TIMEFRAME_MS } from '../../domain/modelMarket';
 import type { Candle, MarketCursor, MarketDataResult } from '../../domain/types';
 import { windowEndingAt } from './seriesWindow';
 
@@ -166,11 +167,32 @@ export function simMarketData(
   limit: number,
   cursor: MarketCursor,
 ): Omit<MarketDataResult, 'snapshots'> & { windows: Candle[][] } {
-  // Every sim series starts at the epoch, so all symbols have `limit` candles from candle limit-1 on.
-  const index = cursor.time === null ? limit - 1 : indexAfterTime(cursor.time, timeframeMs);
+  // Every sim series starts at the epoch, so all symbols have `limit` candles from candle limit-1 on; on a timeframe
+  // that aggregates into the model's, a fresh start waits until the model's candles are full too (first signals at once).
+  const modelReady = aggregates(timeframeMs, MODEL_TIMEFRAME_MS) ? (MODEL_CANDLES * MODEL_TIMEFRAME_MS) / timeframeMs - 1 : 0;
+  const index = cursor.time === null ? Math.max(limit - 1, modelReady) : indexAfterTime(cursor.time, timeframeMs);
   const time = SIM_EPOCH_MS + index * timeframeMs;
   const windows = symbols.map((s) => windowEndingAt(simSeries(seed, s, timeframe, timeframeMs, index + 1), time, limit));
   return { windows, nextCursor: { time }, exhausted: false };
+}
+
+/**
+ * The `limit` newest `timeframe` candles of each symbol closed at `closedBy`, without moving the cursor: the walked
+ * `baseTimeframe` path aggregated when it is shorter and divides `timeframe` (one price path), else the sim's own
+ * `timeframe` path.
+ */
+export function simClosedCandles(seed: number, symbols: string[], timeframe: string, timeframeMs: number, limit: number, closedBy: number, baseTimeframe?: string, baseMs?: number): Candle[][] {
+  const newest = lastClosedOpen(closedBy, timeframeMs);
+  if (newest < SIM_EPOCH_MS) return symbols.map(() => []);
+  if (baseTimeframe && baseMs && aggregates(baseMs, timeframeMs)) {
+    // A sim path starts at its epoch (on the hour) and has no gaps: the bars from `first` on need the base candles from `first` on.
+    const first = Math.max(SIM_EPOCH_MS, newest - (limit - 1) * timeframeMs);
+    const from = (first - SIM_EPOCH_MS) / baseMs;
+    const to = (newest + timeframeMs - SIM_EPOCH_MS) / baseMs;
+    return symbols.map((s) => aggregateCandles(simSeries(seed, s, baseTimeframe, baseMs, to).slice(from, to), baseMs, timeframeMs));
+  }
+  const count = (newest - SIM_EPOCH_MS) / timeframeMs + 1;
+  return symbols.map((s) => windowEndingAt(simSeries(seed, s, timeframe, timeframeMs, count), newest, limit));
 }
 
 /** Open of the first sim candle after the cursor. */

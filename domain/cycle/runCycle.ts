@@ -22,6 +22,7 @@ import type { CycleEffects } from './effects';
 import { advance, ordersFor, outlived, reservedBy, restingStop, spendableBook, stopAction, type RestingOrder } from './restingOrders';
 import { effectiveStop } from '../risk/exits';
 import { decisionTime } from './strategyStep';
+import { MODEL_CANDLES_PATCH, modelCandlesAt, needsModelCandles } from './modelCandles';
 import type { CycleInput, CycleOutcome } from './types';
 
 /** Reconciliation of the book with the account at the start of each cycle. */
@@ -43,6 +44,8 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
   let book = input.book;
   let nextCursor = input.cursor;
   let stats: Record<string, MarketStats> = {};
+  /** The closes of the traded symbols this cycle (none when the market data could not be had). */
+  let prices: Record<string, number> = {};
   let featureVectors: FeatureVector[] = [];
   let signals: Signal[] = [];
   let verdicts: LlmVerdict[] = [];
@@ -72,14 +75,15 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     const traded = data.snapshots.filter((s) => config.symbols.includes(s.symbol));
     const reference = data.snapshots.find((s) => s.symbol === REFERENCE_SYMBOL);
     const summarize = fx.summarizeMarket ?? summarizeMarket;
-    stats = Object.fromEntries(traded.map((s) => [s.symbol, summarize(s.symbol, s.candles, tfMs, maxReturns)]));
+    for (const s of traded) stats[s.symbol] = summarize(s.symbol, s.candles, tfMs, maxReturns);
+    prices = pricesOf(stats);
 
     if (fx.patched(RECONCILE_PATCH)) {
       // The account (the exchange, or the paper broker's record of fills) is the truth about what is held: drift is
       // recorded by the activity and the corrected book adopted before anything is decided on it.
       const reconciled = await fx.reconcileAccount({
         mode: config.mode, market: config.market, portfolioId: input.portfolioId, symbols: config.symbols,
-        initialCash: config.initialCash, cycleId, book, prices: pricesOf(stats), cyclePrefix: cycleIdPrefix(cycleId),
+        initialCash: config.initialCash, cycleId, book, prices, cyclePrefix: cycleIdPrefix(cycleId),
       });
       if (!reconciled.inSync) {
         fx.warn('book corrected to the account', { drifts: reconciled.drifts });
@@ -126,13 +130,17 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
       for (const exit of guarded.exits) exit.quantity = book.positions[exit.symbol]?.quantity ?? exit.quantity;
     }
     try {
-      featureVectors = await fx.computeFeatures({ snapshots: traded, reference });
+      // The model's features are defined on its own timeframe (1h): a cycle on another one reads the model's candles
+      // closed at its decision time with a second fetch that moves nothing (./modelCandles.ts).
+      const modelInput = needsModelCandles(config.timeframe) && fx.patched(MODEL_CANDLES_PATCH)
+        ? await modelCandlesAt(fx, config, traded, nextCursor)
+        : { snapshots: traded, reference };
+      featureVectors = await fx.computeFeatures(modelInput);
       signals = await fx.inferSignals({ features: featureVectors });
     } catch (err) {
       errors.push(`signals unavailable, only protective exits ran: ${fx.describeFailure(err)}`);
     }
 
-    const prices = pricesOf(stats);
     const feeRate = config.paper.feeRate;
     const reservedCash = () => reservedBy(resting, feeRate).cash;
     let strategyProposals: StrategyOutcome['proposals'] | undefined;
@@ -244,7 +252,8 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     errors.push(fx.describeFailure(err));
   }
 
-  const prices = pricesOf(stats);
+  // Again from the statistics: a cycle that failed while summarizing the market is marked with what it had.
+  prices = pricesOf(stats);
   const marked = equity(book, prices);
   const status: CycleOutcome['status'] = errors.length ? 'failed' : 'completed';
   let error = errors.length ? errors.join('; ') : undefined;

@@ -20,8 +20,16 @@ export interface OhlcvColumns {
 }
 
 export function ohlcvColumns(candles: readonly Candle[]): OhlcvColumns {
-  const pick = (k: number) => Float64Array.from(candles, (c) => c[k]);
-  return { time: pick(0), open: pick(1), high: pick(2), low: pick(3), close: pick(4), volume: pick(5) };
+  // One plain loop: Float64Array.from with a mapping function was 5% of a simple backtest.
+  const n = candles.length;
+  const c: OhlcvColumns = {
+    time: new Float64Array(n), open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n),
+  };
+  for (let i = 0; i < n; i++) {
+    const k = candles[i];
+    c.time[i] = k[0]; c.open[i] = k[1]; c.high[i] = k[2]; c.low[i] = k[3]; c.close[i] = k[4]; c.volume[i] = k[5];
+  }
+  return c;
 }
 
 export interface ResampledOhlcv extends OhlcvColumns {

@@ -59,7 +59,7 @@ export function checkCandle(p: Protection, candle: CandleRange): { hit: ExitHit 
   if (candle.time <= p.checkedThrough) return { hit: null, next: p };
   const { level, trailing } = effectiveStop(p);
   const rule = trailing ? 'trailing-stop' : 'stop-loss';
-  const next = { ...p, highWater: Math.max(p.highWater, candle.high), checkedThrough: candle.time };
+  const next = carried(p, Math.max(p.highWater, candle.high), candle.time);
   if (candle.open <= level) {
     return { hit: { rule, price: candle.open, detail: `opened at ${candle.open} through the ${rule} at ${level.toFixed(6)}` }, next };
   }
@@ -71,6 +71,20 @@ export function checkCandle(p: Protection, candle: CandleRange): { hit: ExitHit 
     return { hit: { rule: 'take-profit', price, detail: `high ${candle.high} reached the take-profit at ${p.takeProfit.toFixed(6)}` }, next };
   }
   return { hit: null, next };
+}
+
+/**
+ * The levels carried to the next candle, copied field by field: they are rebuilt on every candle from the last
+ * ones, and V8 copies a spread of a spread slowly (see domain/ledger.ts). The table fails to compile when
+ * Protection gains a field this misses.
+ */
+const PROTECTION_FIELDS: Record<keyof Protection, true> = { stop: true, takeProfit: true, highWater: true, trailDistance: true, trailPct: true, checkedThrough: true };
+void PROTECTION_FIELDS;
+
+function carried(p: Protection, highWater: number, checkedThrough: number): Protection {
+  const next: Protection = { stop: p.stop, takeProfit: p.takeProfit, highWater, trailDistance: p.trailDistance, checkedThrough };
+  if (p.trailPct !== undefined) next.trailPct = p.trailPct;
+  return next;
 }
 
 export function exitRule(hit: ExitHit): RuleFired {

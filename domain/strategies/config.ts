@@ -300,7 +300,13 @@ function mergeParams(base: Record<string, unknown>, params: Record<string, unkno
   return out;
 }
 
-export const enabledStrategies = (config: StrategyConfig): StrategyName[] => STRATEGY_NAMES.filter((s) => config[s].enabled);
+/** Kept per (immutable, validated) configuration: proposeAt asks for it on every cycle. */
+const ENABLED = new WeakMap<StrategyConfig, StrategyName[]>();
+export function enabledStrategies(config: StrategyConfig): StrategyName[] {
+  let enabled = ENABLED.get(config);
+  if (!enabled) ENABLED.set(config, (enabled = STRATEGY_NAMES.filter((s) => config[s].enabled)));
+  return enabled;
+}
 
 /**
  * smaCross alone with every gate off (regime, breaker, ML, EV floor): the plain crossover that the trust test

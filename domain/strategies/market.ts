@@ -115,9 +115,10 @@ export function prepareMarket(candlesBySymbol: Record<string, Candle[]>, baseTim
   return { baseTimeframe, firstValidIndex: warmupCandles(config, baseTimeframe) - 1, symbols };
 }
 
-const UNKNOWN_READING: Omit<RegimeReading, 'breaker'> = {
-  regime: null, trendMove: NaN, trendR2: NaN, volPercentile: NaN, volRatio: NaN, rsi: NaN, change24h: NaN,
-};
+/** The reading of a symbol whose regime detector is off: one shared object (never mutated; a market panic replaces it). */
+const UNKNOWN_NORMAL: RegimeReading = Object.freeze({
+  regime: null, breaker: 'NORMAL', trendMove: NaN, trendR2: NaN, volPercentile: NaN, volRatio: NaN, rsi: NaN, change24h: NaN,
+});
 
 function consensusAt(s: PreparedSymbol, i: number): { ok: boolean; note: string } {
   const notes: string[] = [];
@@ -164,10 +165,11 @@ export function proposeAt(
     const s = market.symbols[symbol];
     const i = indexAtTime(s.market.base, time);
     if (i < market.firstValidIndex || i < 0) continue;
-    const reading = s.regime ? readRegime(s.regime, i, config) : { ...UNKNOWN_READING, breaker: 'NORMAL' as const };
+    const reading = s.regime ? readRegime(s.regime, i, config) : UNKNOWN_NORMAL;
     at.push({ symbol, s, i, reading });
   }
-  const panics = at.filter((a) => a.reading.breaker === 'PANIC').length;
+  let panics = 0;
+  for (const a of at) if (a.reading.breaker === 'PANIC') panics++;
   const marketPanic = config.breaker.enabled && at.length > 0 && panics / at.length >= config.breaker.marketPanicShare;
   const bySymbol: Record<string, BreakerState> = {};
   let marketState: BreakerState = 'NORMAL';

@@ -384,4 +384,73 @@ describe('live market (no network here)', () => {
       Object.assign(exchange, original);
     }
   });
+  it('pages through fetchOHLCV with `since` when a cycle needs more candles than one call returns', async () => {
+    // Binance serves at most 1,000 candles per call (ccxt's features); the regime detector at 5m needs 2,328.
+    const exchange = liveExchange('binance');
+    const M5 = 300_000;
+    const now = Date.now();
+    const open = Math.floor(now / M5) * M5; // the candle still open
+    const market = Array.from({ length: 3_000 }, (_, i) => [open - (2_999 - i) * M5, 10, 11, 9, 10, 1]);
+    const calls: Array<{ since: number | undefined; limit: number | undefined }> = [];
+    const original = exchange.fetchOHLCV;
+    try {
+      exchange.fetchOHLCV = (async (_symbol: string, _tf: string, since?: number, limit?: number) => {
+        calls.push({ since, limit });
+        const from = since === undefined ? market.length - (limit ?? 500) : market.findIndex((c) => c[0] >= since);
+        return market.slice(from, from + Math.min(limit ?? 500, 1_000)).map((c) => [...c]);
+      }) as unknown as typeof exchange.fetchOHLCV;
+      // closedBy = now's candle open: what "closed by now" means, without depending on the clock during the test.
+      const result = await fetchMarketData({ market: 'live:binance', symbols: ['BTC/USDT'], timeframe: '5m', limit: 2_328, cursor: { time: null }, closedBy: open });
+      const times = result.snapshots[0].candles.map((c) => c[0]);
+      expect(times).toEqual(Array.from({ length: 2_328 }, (_, i) => open - (2_328 - i) * M5));
+      expect(calls).toEqual([
+        { since: open - 2_328 * M5, limit: 1_000 },
+        { since: open - 1_328 * M5, limit: 1_000 },
+        { since: open - 328 * M5, limit: 328 },
+      ]);
+
+      // Closed by now (the wall clock): the same paging.
+      calls.length = 0;
+      const byNow = await fetchMarketData({ market: 'live:binance', symbols: ['BTC/USDT'], timeframe: '5m', limit: 2_328, cursor: { time: null } });
+      expect(byNow.snapshots[0].candles).toHaveLength(2_328);
+      expect(calls.map((c) => c.limit)).toEqual([1_000, 1_000, 328]);
+
+      // Within one call's reach nothing changes: one call, latest candles, the open one dropped.
+      calls.length = 0;
+      const small = await fetchMarketData({ market: 'live:binance', symbols: ['BTC/USDT'], timeframe: '5m', limit: 400, cursor: { time: null } });
+      expect(calls).toEqual([{ since: undefined, limit: 401 }]);
+      expect(small.snapshots[0].candles.map((c) => c[0])).toEqual(times.slice(-400));
+
+      // closedBy: the candles closed at that time, even when newer ones have closed since (a late retry).
+      calls.length = 0;
+      const closedBy = open - 37 * M5 + 1;
+      const atDecision = await fetchMarketData({ market: 'live:binance', symbols: ['BTC/USDT'], timeframe: '5m', limit: 50, cursor: { time: 1 }, closedBy });
+      expect(atDecision.snapshots[0].candles.map((c) => c[0])).toEqual(Array.from({ length: 50 }, (_, i) => open - (87 - i) * M5));
+      expect(atDecision.nextCursor).toEqual({ time: 1 });
+      expect(calls).toEqual([{ since: open - 87 * M5, limit: 50 }]);
+    } finally {
+      exchange.fetchOHLCV = original;
+    }
+  });
+
+  it('stops paging when the exchange has nothing more (a young market, or one that ignores since)', async () => {
+    const exchange = liveExchange('kraken');
+    const now = Date.now();
+    const open = Math.floor(now / H) * H;
+    // Kraken answers any since with its latest 720 candles.
+    const latest = Array.from({ length: 721 }, (_, i) => [open - (720 - i) * H, 10, 11, 9, 10, 1]);
+    let calls = 0;
+    const original = exchange.fetchOHLCV;
+    try {
+      exchange.fetchOHLCV = (async () => {
+        calls++;
+        return latest.map((c) => [...c]);
+      }) as unknown as typeof exchange.fetchOHLCV;
+      const result = await fetchMarketData({ market: 'live:kraken', symbols: ['BTC/USD'], timeframe: '1h', limit: 1_500, cursor: { time: null } });
+      expect(calls).toBe(1);
+      expect(result.snapshots[0].candles.map((c) => c[0])).toEqual(latest.slice(0, 720).map((c) => c[0]));
+    } finally {
+      exchange.fetchOHLCV = original;
+    }
+  });
 });

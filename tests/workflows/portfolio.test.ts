@@ -9,6 +9,8 @@ import { recentCycles, recentOrders, traceOrder } from '../../activities/persist
 import { startPortfolio, portfolioHandle, portfolioOps } from '../../client/tradingClient';
 import { applyFill, newBook } from '../../domain/ledger';
 import type { OrderResult, PortfolioBook } from '../../domain/types';
+import { MODEL_CANDLES_PATCH } from '../../domain/cycle';
+import { openDatabase } from '../../prisma/database';
 import type { PortfolioStatus } from '../../workflows/messages';
 import { replayConfig, startTestStack, waitFor, type TestStack } from '../helpers/testStack';
 
@@ -160,6 +162,36 @@ describe('portfolio on replayed Binance candles', () => {
     expect((await status(config.portfolioId)).config.intervalMs).toBe(30_000);
     await stopAndWait(config.portfolioId);
     await workers.stop();
+  });
+
+  it('a 5m portfolio gets the model\'s signals in every cycle, from the last hour closed at its decision', async () => {
+    const workers = await stack.startWorkers();
+    // Real Binance 5m candles (2025-08-19..09-18); the model's hours are those candles aggregated.
+    const config = replayConfig({ timeframe: '5m', symbols: ['ETH/USDT', 'SOL/USDT'] });
+    await startPortfolio(stack.env.client, config);
+    await waitFor('three cycles', async () => ((await status(config.portfolioId)).cyclesRun >= 3 ? true : undefined));
+    await stopAndWait(config.portfolioId);
+    await workers.stop();
+
+    const cycles = (await recentCycles(config.portfolioId, 100)).sort((a, b) => a.cycleNo - b.cycleNo);
+    expect(cycles.length).toBeGreaterThanOrEqual(3);
+    for (const c of cycles) expect({ cycleNo: c.cycleNo, status: c.status, error: c.error, signals: c.signalCount }).toEqual({ cycleNo: c.cycleNo, status: 'completed', error: null, signals: 2 });
+    // A fresh 5m replay starts where the model's hours are full: its first cycle decides at 2025-09-03 15:00, each next
+    // one 5 minutes later, and each reads the hour closed by then.
+    const signals = await openDatabase().signal.findMany({ where: { cycle: { portfolioId: config.portfolioId } }, include: { cycle: true } });
+    for (const sig of signals) {
+      const decision = Date.UTC(2025, 8, 3, 15) + (sig.cycle.cycleNo - 1) * 300_000;
+      expect({ cycleNo: sig.cycle.cycleNo, asOf: sig.asOf.toISOString() }).toEqual({ cycleNo: sig.cycle.cycleNo, asOf: new Date(Math.floor(decision / 3_600_000) * 3_600_000 - 3_600_000).toISOString() });
+      expect(sig.modelVersion).toBeTruthy();
+    }
+    // The cycle's history: the cycle's own fetch, then the model's 1h candles behind the patch marker.
+    const history = await stack.env.client.workflow.getHandle(cycles[0].id).fetchHistory();
+    const events = history.events ?? [];
+    const fetches = events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'fetchMarketData');
+    expect(fetches).toHaveLength(2);
+    const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+    const patches = markers.flatMap((m) => Object.values(m.markerRecordedEventAttributes?.details ?? {}).flatMap((d) => (d?.payloads ?? []).map((p) => Buffer.from(p.data ?? []).toString())));
+    expect(patches.some((p) => p.includes(MODEL_CANDLES_PATCH))).toBe(true);
   });
 });
 

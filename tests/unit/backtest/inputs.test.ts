@@ -27,9 +27,9 @@ describe('backtest input checks', () => {
     await expect(runBacktest({ ...base, from: '2030-01-01', to: '2030-02-01' })).rejects.toThrow(/BTC\/USDT: no 1h candles between 2030-01-01T00:00:00.000Z and 2030-02-02T00:00:00.000Z \(its file covers 2021-04-04/);
     await expect(runBacktest({ ...base, timeframe: '2h' })).rejects.toThrow("timeframe: '2h' is not one of");
     const fiveMinutes = { ...base, timeframe: '5m', from: '2025-09-01', to: '2025-09-02' };
-    await expect(runBacktest(fiveMinutes)).rejects.toThrow(/the enabled strategies need \d+ 5m candles of history per cycle, more than a cycle may fetch \(1000\)/);
-    const plain = strategySelection(['smaCross'], { regime: { enabled: false }, breaker: { enabled: false } });
-    await expect(runBacktest({ ...fiveMinutes, strategies: plain, ml: true })).rejects.toThrow("--ml: the model's features are defined on 1h candles");
+    const longRegime = strategySelection(['smaCross'], { regime: { timeframe: '4h', volRankWindow: 1_000 } });
+    await expect(runBacktest({ ...fiveMinutes, strategies: longRegime })).rejects.toThrow(/the enabled strategies need \d+ 5m candles of history per cycle, more than a cycle may fetch \(20000\)/);
+    await expect(runBacktest({ ...fiveMinutes, symbols: ['ETH/USDT'], dataDir: path.join(DATA_DIR, 'nonexistent') })).rejects.toThrow(/ETH\/USDT: replay dir .*nonexistent cannot be read/);
     expect(() => strategySelection(['moonshot'])).toThrow("strategy: unknown strategy 'moonshot' (known: smaCross, momentum");
     await expect(runBacktest({ ...base, strategies: strategySelection(['smaCross'], { smaCross: { fast: 30, slow: 20 } }) })).rejects.toThrow('strategy parameters: smaCross.fast: fast must be shorter than slow');
   });
