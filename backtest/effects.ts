@@ -392,7 +392,7 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
       return proposeAt(prepared.market, input.time, input.portfolio, input.config, input.signals);
     },
 
-    async fetchMarketData(input) {
+    fetchMarketData(input) {
       if (input.closedBy !== undefined) return modelCandles(input); // the model's candles at a decision (./modelCandles.ts)
       const time = nextTime(input.cursor.time);
       if (time === null) return { snapshots: [], nextCursor: input.cursor, exhausted: true };
@@ -408,11 +408,11 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
       return { snapshots, nextCursor: { time }, exhausted: false };
     },
 
-    async reconcileAccount(input) {
+    reconcileAccount(input) {
       return { inSync: true, drifts: [], corrected: input.book, snapshot: { venue: 'paper', asOf: clock, balances: {} } };
     },
 
-    async computeFeatures(input) {
+    computeFeatures(input) {
       if (!options.signals) return [];
       return input.snapshots.map((s) => {
         if (s.candles.length === 0) throw new Error(`${s.symbol}: got 0 candles, features need at least 359 (14 closed daily bars plus the current day)`);
@@ -422,7 +422,7 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
       });
     },
 
-    async inferSignals(input) {
+    inferSignals(input) {
       if (!options.signals) return [];
       return input.features.flatMap((f) => options.signals!.signal(f.symbol, f.asOf) ?? []);
     },
@@ -465,12 +465,12 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
       return { order: final, newFills: unappliedFills(final, Math.min(input.knownFillCount ?? 0, final.fills.length)) };
     },
 
-    async recordCycle(record) {
+    recordCycle(record) {
       options.record(record);
       return { cycleId: record.cycleId };
     },
 
-    async scoreMatureSignals() {
+    scoreMatureSignals() {
       return { scored: 0, unscorable: 0, unknownVersions: [] };
     },
   };

@@ -18,7 +18,7 @@ import type { CycleRecord, FeatureVector, LlmVerdict, OrderResult, RiskDecision,
 import { DEFAULT_ENTRY_ORDERS } from '../config';
 import type { StrategyOutcome } from '../strategies';
 import type { OrderUpdate } from '../../activities/execution';
-import type { CycleEffects } from './effects';
+import { isPromise, type CycleEffects } from './effects';
 import { advance, ordersFor, outlived, reservedBy, restingStop, spendableBook, stopAction, type RestingOrder } from './restingOrders';
 import { effectiveStop } from '../risk/exits';
 import { decisionTime } from './strategyStep';
@@ -63,9 +63,10 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     // The features of every symbol include its relation to BTC, so BTC/USDT comes along even when not traded;
     // it goes last because replays advance on the first symbol's candles.
     const fetched = config.symbols.includes(REFERENCE_SYMBOL) ? config.symbols : [...config.symbols, REFERENCE_SYMBOL];
-    const data = await fx.fetchMarketData({
+    const fetching = fx.fetchMarketData({
       market: config.market, symbols: fetched, timeframe: config.timeframe, limit: config.candleLimit, cursor: input.cursor,
     });
+    const data = isPromise(fetching) ? await fetching : fetching;
     if (data.exhausted) {
       return { status: 'exhausted', book, nextCursor, prices: {}, equity: equity(book, {}), orders, tradedSymbols: [], trades, dailyLossLimitHit };
     }
@@ -81,10 +82,11 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     if (fx.patched(RECONCILE_PATCH)) {
       // The account (the exchange, or the paper broker's record of fills) is the truth about what is held: drift is
       // recorded by the activity and the corrected book adopted before anything is decided on it.
-      const reconciled = await fx.reconcileAccount({
+      const reconciling = fx.reconcileAccount({
         mode: config.mode, market: config.market, portfolioId: input.portfolioId, symbols: config.symbols,
         initialCash: config.initialCash, cycleId, book, prices, cyclePrefix: cycleIdPrefix(cycleId),
       });
+      const reconciled = isPromise(reconciling) ? await reconciling : reconciling;
       if (!reconciled.inSync) {
         fx.warn('book corrected to the account', { drifts: reconciled.drifts });
         book = reconciled.corrected;
@@ -135,8 +137,10 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
       const modelInput = needsModelCandles(config.timeframe) && fx.patched(MODEL_CANDLES_PATCH)
         ? await modelCandlesAt(fx, config, traded, nextCursor)
         : { snapshots: traded, reference };
-      featureVectors = await fx.computeFeatures(modelInput);
-      signals = await fx.inferSignals({ features: featureVectors });
+      const computing = fx.computeFeatures(modelInput);
+      featureVectors = isPromise(computing) ? await computing : computing;
+      const inferring = fx.inferSignals({ features: featureVectors });
+      signals = isPromise(inferring) ? await inferring : inferring;
     } catch (err) {
       errors.push(`signals unavailable, only protective exits ran: ${fx.describeFailure(err)}`);
     }
@@ -268,7 +272,8 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
   };
   let finalStatus = status;
   try {
-    await fx.recordCycle(record);
+    const recording = fx.recordCycle(record);
+    if (isPromise(recording)) await recording;
   } catch (err) {
     // The orders are already saved by the execution activity; the book below still carries every fill.
     finalStatus = 'failed';
@@ -278,7 +283,8 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     // Scores earlier signals whose horizon has passed (hit rate against confidence, per model version).
     // Monitoring only: its failure never fails the cycle.
     try {
-      await fx.scoreMatureSignals({ portfolioId: input.portfolioId });
+      const scoring = fx.scoreMatureSignals({ portfolioId: input.portfolioId });
+      if (isPromise(scoring)) await scoring;
     } catch (err) {
       fx.warn('signal scoring failed', { error: fx.describeFailure(err) });
     }

@@ -135,7 +135,8 @@ const isHeld = (p: StrategyPosition | undefined): p is StrategyPosition => p !==
 
 function heldByStrategy(market: PreparedMarket, time: number, positions: Record<string, StrategyPosition>): AllocationContext['heldByStrategy'] {
   const held: AllocationContext['heldByStrategy'] = {};
-  for (const [symbol, p] of Object.entries(positions)) {
+  for (const symbol in positions) {
+    const p = positions[symbol];
     if (!isHeld(p) || p.strategy === undefined) continue;
     const s = market.symbols[symbol];
     const i = s ? indexAtTime(s.market.base, time) : -1;
@@ -158,10 +159,10 @@ export function proposeAt(
   config: StrategyConfig,
   signals?: Record<string, Signal>,
 ): StrategyOutcome {
-  const costs: DecisionCosts = { costRate: config.costRate, maxEdge: config.maxEdge };
+  const costs = costsOf(config);
   const enabled = enabledStrategies(config);
   const at: { symbol: string; s: PreparedSymbol; i: number; reading: RegimeReading }[] = [];
-  for (const symbol of Object.keys(market.symbols)) {
+  for (const symbol in market.symbols) {
     const s = market.symbols[symbol];
     const i = indexAtTime(s.market.base, time);
     if (i < market.firstValidIndex || i < 0) continue;
@@ -209,6 +210,14 @@ export function proposeAt(
     outcome.considered.push(...considered);
   }
   return outcome;
+}
+
+/** Kept per (immutable, validated) configuration, as proposeAt runs on every candle of a backtest. */
+const COSTS = new WeakMap<StrategyConfig, DecisionCosts>();
+function costsOf(config: StrategyConfig): DecisionCosts {
+  let costs = COSTS.get(config);
+  if (!costs) COSTS.set(config, (costs = { costRate: config.costRate, maxEdge: config.maxEdge }));
+  return costs;
 }
 
 /** A signal computed after the decision candle would be lookahead: it is ignored. */

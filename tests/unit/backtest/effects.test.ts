@@ -106,7 +106,7 @@ describe('backtest effects: the model on a 5m backtest', () => {
       const ours = await modelCandlesAt(fx, config, traded, cursor);
       const live = await modelCandlesAt(activities, config, traded, cursor);
       expect(ours).toEqual(live);
-      const ourFeatures = await settle(() => fx.computeFeatures(ours));
+      const ourFeatures = await settle(async () => fx.computeFeatures(ours));
       const liveFeatures = await settle(() => computeFeatures(live));
       expect(ourFeatures).toEqual(liveFeatures);
       if (typeof ourFeatures === 'string') {

@@ -6,16 +6,16 @@
  * daily loss halt and a drawdown halt set while flat, gates that weigh proposals without taking them, model signals.
  */
 import path from 'node:path';
-import { loadBacktest, runLoadedBacktest, strategySelection, type BacktestOptions, type BacktestResult } from '../../../backtest';
+import { loadBacktest, runLoadedBacktest, strategySelection, type BacktestOptions, type BacktestResult, type LoadedBacktest } from '../../../backtest';
 import { parityOptions } from '../../../bench/parity';
 
 const DATA_DIR = path.join(__dirname, '../../../../shared/data/ohlcv');
 
-async function runAs(engine: 'compiled' | 'source', skipQuietCycles: boolean, options: BacktestOptions): Promise<BacktestResult> {
+async function runAs(engine: 'compiled' | 'source', skipQuietCycles: boolean, loaded: LoadedBacktest): Promise<BacktestResult> {
   const before = process.env.BACKTEST_ENGINE;
   process.env.BACKTEST_ENGINE = engine;
   try {
-    return await runLoadedBacktest(await loadBacktest(options), { skipQuietCycles });
+    return await runLoadedBacktest(loaded, { skipQuietCycles });
   } finally {
     if (before === undefined) delete process.env.BACKTEST_ENGINE;
     else process.env.BACKTEST_ENGINE = before;
@@ -35,7 +35,7 @@ function haltCase(maxDrawdown: number): BacktestOptions {
 const CASES: [string, BacktestOptions][] = [
   ['SMA crossover alone, all in (the bench case)', { ...parityOptions(), from: '2023-01-01', to: '2023-04-30', cash: 10_000 }],
   ['default strategies with regime and breaker: DCA ladders resting, proposals weighed and refused', {
-    dataDir: DATA_DIR, symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'], timeframe: '1h', from: '2022-05-01', to: '2022-07-31',
+    dataDir: DATA_DIR, symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT'], timeframe: '1h', from: '2022-05-01', to: '2022-06-30',
     strategies: strategySelection(['dcaGrid', 'swing', 'channel']), cash: 10_000,
   }],
   ['limit entries, native stops, a tight daily loss limit and a drawdown halt that liquidates', haltCase(0.02)],
@@ -48,11 +48,13 @@ const CASES: [string, BacktestOptions][] = [
 
 describe('backtest speed-ups change nothing', () => {
   it.each(CASES)('%s', async (_, options) => {
-    const reference = await runAs('source', false, options);
+    // Loaded once: the runs share the candles (and model signals) read-only, as a parameter search does.
+    const loaded = await loadBacktest(options);
+    const reference = await runAs('source', false, loaded);
     expect(reference.cycles).toBeGreaterThan(500);
     expect(reference.fills.length).toBeGreaterThan(0);
     for (const [engine, skip] of [['source', true], ['compiled', false], ['compiled', true]] as const) {
-      const fast = await runAs(engine, skip, options);
+      const fast = await runAs(engine, skip, loaded);
       // Fills first: a failure names the first fill that differs.
       expect(fast.fills).toEqual(reference.fills);
       expect(fast).toEqual(reference);
@@ -61,10 +63,10 @@ describe('backtest speed-ups change nothing', () => {
 
   it('the halt cases reach what they are for: daily loss blocks, a liquidation, a halt while flat', async () => {
     const rulesOf = (r: BacktestResult) => new Set(r.decisions.flatMap((d) => d.decisions.flatMap((x) => x.rules.map((rule) => rule.rule))));
-    const liquidated = await runAs('compiled', true, CASES[2][1]);
+    const liquidated = await runAs('compiled', true, await loadBacktest(CASES[2][1]));
     expect(rulesOf(liquidated)).toContain('daily-loss-limit');
     expect(liquidated.fills.some((f) => f.intent === 'liquidation')).toBe(true);
-    const haltedFlat = await runAs('compiled', true, CASES[3][1]);
+    const haltedFlat = await runAs('compiled', true, await loadBacktest(CASES[3][1]));
     expect(rulesOf(haltedFlat)).toContain('halted');
     expect(haltedFlat.fills.some((f) => f.intent === 'liquidation')).toBe(false);
   }, 60_000);
