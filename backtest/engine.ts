@@ -4,15 +4,16 @@
  * in-process effects of ./effects.ts. Between cycles it keeps the portfolio's bookkeeping on MARKET time with the
  * portfolio workflow's own pure helpers: the trading day (rollDay), the day's notional and Kelly statistics
  * (bookTrades), cooldowns (cooldownsOpenedBy; an expired one is dropped as the workflow's timer would), the daily
- * loss halt, and the drawdown halt (entries stop; positions are sold when risk.liquidateOnDrawdown says so).
+ * loss halt, and the drawdown halt (entries stop, resting orders are cancelled, and positions sold when
+ * risk.liquidateOnDrawdown says so, as the portfolio workflow's liquidation does).
  *
  * Clock: a cycle on the candle opening at t runs at t + timeframe, when that candle has closed, as it would live;
  * its market orders fill at the next candle's open (the paper broker's rule).
  */
 import { runCycle } from '../domain/cycle';
 import type { PortfolioConfig } from '../domain/config';
-import { clientOrderId } from '../domain/ids';
-import { applyFill, equity, newBook, rollDay, tradingDay } from '../domain/ledger';
+import { equity, newBook, rollDay, tradingDay } from '../domain/ledger';
+import { sellPositions } from '../domain/liquidation';
 import { bookTrades, cooldownsOpenedBy, drawdownCheck, type DailyNotional } from '../domain/portfolioBookkeeping';
 import { dailyLossBreached } from '../domain/risk/plan';
 import type { CooldownBook } from '../domain/risk';
@@ -122,30 +123,26 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
     for (const symbol of new Set(trades.map((t) => t.symbol))) trips.settle(symbol, Boolean(book.positions[symbol]));
   };
 
-  /** The liquidation workflow's sells (workflows/liquidation.ts), for a drawdown halt configured to liquidate. */
-  const liquidate = async (now: number, cycleNo: number) => {
-    const id = `backtest-${config.portfolioId}-liquidation-${cycleNo}`;
-    const trades: CycleTrade[] = [];
-    for (const position of Object.values(book.positions)) {
-      const result = await fx.placeOrder({
-        request: {
-          clientOrderId: clientOrderId(id, position.symbol, 'sell'), portfolioId: config.portfolioId, cycleId: id,
-          symbol: position.symbol, side: 'sell', type: 'market', quantity: position.quantity, referencePrice: lastPrices[position.symbol] ?? position.avgPrice,
-        },
-        mode: config.mode, market: config.market, timeframe: config.timeframe, cursor, paper: config.paper,
-        balances: { cash: book.cash, position: position.quantity },
-      });
-      for (const fill of result.fills) {
-        const before = book.realizedPnlToday;
-        book = applyFill(book, result.symbol, 'sell', fill);
-        trades.push({
-          symbol: result.symbol, side: 'sell', price: fill.price, notional: fill.price * fill.quantity, realizedPnl: book.realizedPnlToday - before,
-          quantity: fill.quantity, fee: fill.fee, time: fill.timestamp, clientOrderId: result.clientOrderId,
-        });
-      }
+  /**
+   * What the portfolio workflow does on a drawdown halt (workflows/portfolio.ts, its liquidation child): every
+   * resting order cancelled, then every position sold when risk.liquidateOnDrawdown says so (domain/liquidation.ts).
+   */
+  const liquidate = async (time: number, now: number, cycleNo: number, sell: boolean) => {
+    const venue = { mode: config.mode, market: config.market, timeframe: config.timeframe, cursor, paper: config.paper };
+    for (const order of openOrders) {
+      const update = await fx.cancelOrder({ ...venue, clientOrderId: order.request.clientOrderId, knownFillCount: order.bookedFills });
+      // The workflow books such fills at its next reconciliation; here there can be none: the cycle that just ran
+      // polled every order up to this candle, and an order placed in it can only fill on later candles.
+      if (update.newFills.length > 0) throw new Error(`backtest: order ${order.request.clientOrderId} filled between its poll and the liquidation's cancel`);
     }
-    followTrades(trades, undefined, true);
-    ({ dailyNotional, tradeStats } = bookTrades(trades, dayOf(now), dailyNotional, tradeStats));
+    openOrders = [];
+    if (!sell) return;
+    const id = `backtest-${config.portfolioId}-liquidation-${cycleNo}`;
+    const sold = await sellPositions(book, Object.values(book.positions), { id, portfolioId: config.portfolioId, config, cursor, prices: lastPrices }, fx.placeOrder, fx.describeFailure);
+    book = sold.book;
+    followTrades(sold.trades, undefined, true);
+    ({ dailyNotional, tradeStats } = bookTrades(sold.trades, dayOf(now), dailyNotional, tradeStats));
+    if (sold.errors.length > 0) decisions.push({ time, cycleNo, decisions: [], error: `liquidation left positions open: ${sold.errors.join('; ')}` });
   };
 
   const skipQuiet = settings.skipQuietCycles ?? true;
@@ -228,7 +225,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
       peakEquity = check.peakEquity;
       if (check.haltReason && !halt) {
         halt = `drawdown: ${check.haltReason}`;
-        if (limits.liquidateOnDrawdown && Object.keys(book.positions).length > 0) await liquidate(now, cycleNo);
+        await liquidate(time, now, cycleNo, limits.liquidateOnDrawdown);
       }
     }
     equityCurve.push({ time: now, equity: equity(book, lastPrices), cash: book.cash, positions: Object.keys(book.positions).length });

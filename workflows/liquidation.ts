@@ -6,8 +6,8 @@
  */
 import { patched, workflowInfo } from '@temporalio/workflow';
 import type { PortfolioConfig } from '../domain/config';
-import { clientOrderId } from '../domain/ids';
-import { applyFill, equity } from '../domain/ledger';
+import { equity } from '../domain/ledger';
+import { sellPositions } from '../domain/liquidation';
 import type { MarketCursor, OrderResult, PortfolioBook } from '../domain/types';
 import { workflowNow } from '../domain/workflowClock';
 import { execution, recorder } from './activityProxies';
@@ -38,9 +38,6 @@ export async function liquidationWorkflow(input: LiquidationInput): Promise<Liqu
   const { config } = input;
   const id = workflowInfo().workflowId;
   const startedAt = workflowNow();
-  let book = input.book;
-  const orders: OrderResult[] = [];
-  const trades: CycleTrade[] = [];
   const errors: string[] = [];
 
   if (patched(CANCEL_OPEN_ORDERS_PATCH)) {
@@ -55,28 +52,14 @@ export async function liquidationWorkflow(input: LiquidationInput): Promise<Liqu
     }
   }
 
-  for (const position of input.sellPositions === false ? [] : Object.values(input.book.positions)) {
-    try {
-      const result = await execution.placeOrder({
-        request: {
-          clientOrderId: clientOrderId(id, position.symbol, 'sell'), portfolioId: input.portfolioId, cycleId: id,
-          symbol: position.symbol, side: 'sell', type: 'market', quantity: position.quantity,
-          referencePrice: input.prices[position.symbol] ?? position.avgPrice,
-        },
-        mode: config.mode, market: config.market, timeframe: config.timeframe, cursor: input.cursor, paper: config.paper,
-        balances: { cash: book.cash, position: position.quantity },
-      });
-      orders.push(result);
-      for (const fill of result.fills) {
-        const before = book.realizedPnlToday;
-        book = applyFill(book, result.symbol, 'sell', fill);
-        trades.push({ symbol: result.symbol, side: 'sell', price: fill.price, notional: fill.price * fill.quantity, realizedPnl: book.realizedPnlToday - before });
-      }
-    } catch (err) {
-      // One position that cannot be sold must not keep the others open.
-      errors.push(`${position.symbol}: ${describeFailure(err)}`);
-    }
-  }
+  const { book, orders, trades, errors: unsold } = await sellPositions(
+    input.book,
+    input.sellPositions === false ? [] : Object.values(input.book.positions),
+    { id, portfolioId: input.portfolioId, config, cursor: input.cursor, prices: input.prices },
+    (order) => execution.placeOrder(order),
+    describeFailure,
+  );
+  errors.push(...unsold);
 
   await recorder.recordCycle({
     cycleId: id, portfolioId: input.portfolioId, cycleNo: input.cycleNo, mode: config.mode, market: config.market,

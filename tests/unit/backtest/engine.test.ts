@@ -3,7 +3,7 @@
  * change) and it must follow the portfolio's rules on market time.
  */
 import path from 'node:path';
-import { loadBacktest, runLoadedBacktest, strategySelection, withRange } from '../../../backtest';
+import { loadBacktest, runBacktest, runLoadedBacktest, strategySelection, withRange } from '../../../backtest';
 import type { BacktestResult } from '../../../backtest/types';
 
 const DATA_DIR = path.join(__dirname, '../../../../shared/data/ohlcv');
@@ -69,4 +69,20 @@ describe('backtest engine on ETH and SOL 1h, February to April 2023', () => {
     // One cycle per candle: the files have 743 hourly candles in March 2023 (Binance lost an hour).
     expect(march.cycles).toBe(743);
   });
+});
+
+describe('backtest engine on a drawdown halt', () => {
+  it('cancels the orders resting, as the workflow\'s liquidation does: no buy reopens a position after it', async () => {
+    // DCA ladders of limit buys resting three days, in the fall of June 2022: the liquidation comes while rungs rest,
+    // which went on to fill (three buys after the liquidation) before the backtester cancelled them.
+    const result = await runBacktest({
+      dataDir: DATA_DIR, symbols: ['BTC/USDT', 'ETH/USDT', 'SOL/USDT', 'BNB/USDT', 'XRP/USDT'], timeframe: '1h', from: '2022-04-01', to: '2022-06-30',
+      strategies: strategySelection(['dcaGrid'], { regime: { enabled: false }, breaker: { enabled: false } }),
+      orders: { type: 'limit', offsetBps: 0, timeInForceMs: 72 * 3_600_000 },
+      risk: { maxDrawdown: 0.005, liquidateOnDrawdown: true }, cash: 10_000,
+    });
+    const soldAt = result.fills.find((f) => f.intent === 'liquidation')?.time;
+    expect(soldAt).toBe(Date.UTC(2022, 5, 14, 2));
+    expect(result.fills.filter((f) => f.side === 'buy' && f.time > soldAt!)).toEqual([]);
+  }, 60_000);
 });
