@@ -43,6 +43,6 @@ export function compiledEngine(): typeof EngineModule {
 
 /** The engine's entry point, compiled or from source (see engineKind). */
 export function engine(): typeof EngineModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the source engine is only loaded when asked for
+  // Required lazily: the compiled run never loads the engine's source modules through tsx.
   return engineKind() === 'compiled' ? compiledEngine() : (require('./engine') as typeof EngineModule);
 }

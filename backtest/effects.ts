@@ -286,6 +286,14 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
     return i;
   };
 
+  /** endAt when the symbol has a candle opening exactly at `time` (it is in that cycle), else -1 (absent, or not loaded). */
+  const endWithCandleAt = (symbol: string, time: number): number => {
+    const candles = series[symbol];
+    if (!candles) return -1;
+    const end = endAt(symbol, time);
+    return end > 0 && candles[end - 1][0] === time ? end : -1;
+  };
+
   /** Where the last answer of nextTime was found: the engine asks for the time after it, next. */
   let lastNext = -1;
   const nextTime = (time: number | null): number | null => {
@@ -365,11 +373,9 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
     closesAt(time, symbols, prices) {
       let present = 0;
       for (const symbol of symbols) {
-        const candles = series[symbol];
-        if (!candles) continue;
-        const end = endAt(symbol, time);
-        if (end === 0 || candles[end - 1][0] !== time) continue;
-        prices[symbol] = candles[end - 1][4];
+        const end = endWithCandleAt(symbol, time);
+        if (end < 0) continue;
+        prices[symbol] = series[symbol][end - 1][4];
         present++;
       }
       return present;
@@ -398,10 +404,10 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
       if (time === null) return { snapshots: [], nextCursor: input.cursor, exhausted: true };
       const snapshots: MarketSnapshot[] = [];
       for (const symbol of input.symbols) {
-        const candles = series[symbol];
-        if (!candles) continue; // not loaded: the reference market is only needed for features, precomputed here
-        const end = endAt(symbol, time);
-        if (end === 0 || candles[end - 1][0] !== time) continue; // no candle at this time: absent this cycle
+        // Not loaded (the reference market is only needed for features, precomputed here), or no candle at this
+        // time: absent this cycle.
+        const end = endWithCandleAt(symbol, time);
+        if (end < 0) continue;
         const window = windowOf(symbol, Math.max(0, end - input.limit), end);
         snapshots.push({ symbol, timeframe: input.timeframe, candles: window, source: input.market });
       }

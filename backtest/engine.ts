@@ -12,7 +12,7 @@
  */
 import { runCycle } from '../domain/cycle';
 import type { PortfolioConfig } from '../domain/config';
-import { equity, newBook, rollDay, tradingDay } from '../domain/ledger';
+import { equity, isFlat, newBook, rollDay, tradingDay } from '../domain/ledger';
 import { sellPositions } from '../domain/liquidation';
 import { bookTrades, cooldownsOpenedBy, drawdownCheck, type DailyNotional } from '../domain/portfolioBookkeeping';
 import { dailyLossBreached } from '../domain/risk/plan';
@@ -159,8 +159,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
    * exactly that below.
    */
   const quietCycle = (time: number): boolean => {
-    if (!skipQuiet || settings.signals || openOrders.length > 0) return false;
-    for (const _ in book.positions) return false;
+    if (!skipQuiet || settings.signals || openOrders.length > 0 || !isFlat(book)) return false;
     if (dailyLossBreached(book, book.cash, limits)) return false;
     if (!config.strategies) return true;
     const outcome = fx.proposeStrategies({

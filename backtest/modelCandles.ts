@@ -2,7 +2,7 @@
  * The backtest's market for the cycle's fetch of the model's candles, on another timeframe than the model's.
  */
 import type { FetchMarketDataInput } from '../activities/market';
-import { indexAfter } from '../activities/market/seriesWindow';
+import { sharedWindowEndingAt } from '../activities/market/seriesWindow';
 import { lastClosedOpen, MODEL_TIMEFRAME, MODEL_TIMEFRAME_MS } from '../domain/modelMarket';
 import type { MarketDataResult, MarketSnapshot } from '../domain/types';
 import type { PrecomputedSignals } from './effects';
@@ -27,9 +27,8 @@ export function closedModelCandles(signals: PrecomputedSignals | undefined): (in
       if (!series) continue;
       let window = served.get(symbol);
       if (window?.newest !== newest || window.limit !== input.limit) {
-        // replaySource's window (seriesWindow.ts windowEndingAt) without its per-candle copies: nothing here writes to them.
-        const end = indexAfter(series, newest);
-        const snapshot = { symbol, timeframe: input.timeframe, candles: series.slice(Math.max(0, end - input.limit), end), source: input.market };
+        // replaySource's window without its per-candle copies: nothing here writes to them.
+        const snapshot = { symbol, timeframe: input.timeframe, candles: sharedWindowEndingAt(series, newest, input.limit), source: input.market };
         served.set(symbol, (window = { newest, limit: input.limit, snapshot }));
       }
       snapshots.push(window.snapshot);

@@ -23,6 +23,7 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import { loadBacktest, runLoadedBacktest, type BacktestOptions } from '../backtest';
 import { parseCandleCsv } from '../domain/candles';
+import { aggregateCandles } from '../domain/modelMarket';
 import { parityOptions, PARITY_CASE } from './parity';
 import { benchPython, csvOf, OHLCV_DIR, ROOT, runReference, type ReferenceResult, type SmaCase } from './reference';
 import { buildYear, describeYear } from './yearOf5m';
@@ -126,7 +127,7 @@ function runChild(spec: unknown): ChildResult {
 
 // ---------------------------------------------------------------- parent
 
-/** The 5m year aggregated to 1h (12 candles per hour, all present), for the model's 1h features. */
+/** The 5m year aggregated to 1h by the resampler the features and the replay market use, written as 1h files. */
 function yearAt1h(dir5m: string, symbols: string[]): string {
   const dir = path.join(DATA, 'year1h');
   fs.mkdirSync(dir, { recursive: true });
@@ -136,17 +137,8 @@ function yearAt1h(dir5m: string, symbols: string[]): string {
   for (const symbol of symbols) {
     const name = `binance_${symbol.replace('/', '-')}`;
     const c5 = parseCandleCsv(fs.readFileSync(path.join(dir5m, `${name}_5m.csv`), 'utf8'), symbol);
-    const lines = ['timestamp,open,high,low,close,volume'];
-    for (let i = 0; i + 12 <= c5.length; ) {
-      if (c5[i][0] % 3_600_000 !== 0) { i++; continue; }
-      const hour = c5.slice(i, i + 12);
-      if (hour[11][0] !== c5[i][0] + 55 * 60_000) { i++; continue; }
-      const high = Math.max(...hour.map((c) => c[2]));
-      const low = Math.min(...hour.map((c) => c[3]));
-      const volume = hour.reduce((s, c) => s + c[5], 0);
-      lines.push(`${hour[0][0]},${hour[0][1]},${high},${low},${hour[11][4]},${Number(volume.toPrecision(12))}`);
-      i += 12;
-    }
+    const hours = aggregateCandles(c5, 300_000, 3_600_000);
+    const lines = ['timestamp,open,high,low,close,volume', ...hours.map(([t, o, h, l, c, v]) => `${t},${o},${h},${l},${c},${Number(v.toPrecision(12))}`)];
     fs.writeFileSync(path.join(dir, `${name}_1h.csv`), lines.join('\n') + '\n');
   }
   fs.writeFileSync(stamp, source);

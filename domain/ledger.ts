@@ -39,6 +39,12 @@ export function exposure(book: PortfolioBook, prices: Record<string, number>): n
   return sum;
 }
 
+/** Whether nothing is held (a loop that stops at the first key: asked on every cycle of a backtest). */
+export function isFlat(book: PortfolioBook): boolean {
+  for (const _ in book.positions) return false;
+  return true;
+}
+
 export function equity(book: PortfolioBook, prices: Record<string, number>): number {
   return book.cash + exposure(book, prices);
 }

@@ -17,8 +17,13 @@ export function indexAfter(series: readonly Candle[], time: number): number {
 
 /** The last `limit` candles opening at or before `time`, copied so callers cannot corrupt a cached series. */
 export function windowEndingAt(series: readonly Candle[], time: number, limit: number): Candle[] {
+  return sharedWindowEndingAt(series, time, limit).map((c) => [...c] as Candle);
+}
+
+/** The same window holding the series' own candles, for a caller that only reads them (the backtester). */
+export function sharedWindowEndingAt(series: readonly Candle[], time: number, limit: number): Candle[] {
   const end = indexAfter(series, time);
-  return series.slice(Math.max(0, end - limit), end).map((c) => [...c] as Candle);
+  return series.slice(Math.max(0, end - limit), end);
 }
 
 /** Earliest time at which every series holds at least `limit` candles at or before it. */

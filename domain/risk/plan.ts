@@ -6,7 +6,7 @@
  *   no verdict could rescue (halts, cooldowns, weak signals, full positions), with one intent per symbol.
  */
 import type { RiskLimits } from '../config';
-import { equity, positionValue, withPositions, withProtection } from '../ledger';
+import { equity, isFlat, positionValue, withPositions, withProtection } from '../ledger';
 import type { MarketStats } from '../marketStats';
 import type { StrategyProposal } from '../strategies/types';
 import type { PortfolioBook, RiskDecision, RuleFired, Side, Signal, TradeProposal } from '../types';
@@ -27,11 +27,6 @@ export function pricesOf(stats: Record<string, MarketStats>): Record<string, num
   return prices;
 }
 
-function isEmpty(record: object): boolean {
-  for (const _ in record) return false;
-  return true;
-}
-
 /**
  * Checks every held position's protective levels against the newest candle. A position without levels (opened
  * before they existed, or when ATR was unknown) is armed now from the current price, so none stays unguarded.
@@ -39,7 +34,7 @@ function isEmpty(record: object): boolean {
 export function protectiveExits(book: PortfolioBook, stats: Record<string, MarketStats>, limits: RiskLimits): { exits: TradeProposal[]; book: PortfolioBook } {
   const exits: TradeProposal[] = [];
   // Nothing held, nothing to guard: the book as it is (most of a backtest's cycles are flat).
-  if (isEmpty(book.positions)) return { exits, book };
+  if (isFlat(book)) return { exits, book };
   const positions = { ...book.positions };
   for (const p of Object.values(book.positions)) {
     const s = stats[p.symbol];
