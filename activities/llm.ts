@@ -45,6 +45,13 @@ export interface PortfolioContext {
 
 export type FallbackKind = 'unreachable' | 'timeout' | 'garbage' | 'model_missing';
 
+/** The model's answers by a key of the exact question (model and messages): the backtester's disk cache (--llm ollama). */
+export interface AnswerCache {
+  get(key: string): Promise<{ approve: boolean; confidence: number; reason: string } | undefined>;
+  set(key: string, answer: { approve: boolean; confidence: number; reason: string }): Promise<void>;
+  key(model: string, messages: Message[]): string;
+}
+
 const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
 /** Models are pulled rarely; asking the server once a minute keeps a missing model cheap to detect. */
 const MODEL_CATALOG_TTL_MS = 60_000;
@@ -71,15 +78,18 @@ export const VERDICT_JSON_SCHEMA = z.toJSONSchema(modelAnswerSchema);
 
 export const SYSTEM_PROMPT = [
   'You are the risk reviewer of an automated crypto trading system.',
-  'You receive one trade proposed by a quantitative signal model and the current portfolio.',
+  'You receive one trade proposed by a quantitative signal model or a rule-based strategy, and the current portfolio.',
   'Approve it only if it looks reasonable: reject weak or contradictory signals, trades the cash cannot pay for,',
   'and trades that would concentrate the portfolio in one asset.',
   'Answer with only a JSON object: {"approve": boolean, "confidence": number from 0 to 1, "reason": one short sentence}.',
   'No other text.',
 ].join(' ');
 
-/** One verdict per proposal, in the same order. Throws only for bad input; every LLM failure becomes a fallback verdict. */
-export async function validateTrades(input: ValidateTradesInput): Promise<LlmVerdict[]> {
+/**
+ * One verdict per proposal, in the same order. Throws only for bad input; every LLM failure becomes a fallback verdict.
+ * `cache` (not for the activity: the backtester's): answers already given to the very same question are reused.
+ */
+export async function validateTrades(input: ValidateTradesInput, cache?: AnswerCache): Promise<LlmVerdict[]> {
   assertValidInput(input);
   const { proposals, policy, context } = input;
   const host = process.env.OLLAMA_HOST || DEFAULT_OLLAMA_HOST;
@@ -96,7 +106,10 @@ export async function validateTrades(input: ValidateTradesInput): Promise<LlmVer
     const messages = buildMessages(proposal, context);
     const startedAt = Date.now();
     try {
-      const answer = await askModel(host, messages, policy);
+      const key = cache?.key(policy.model, messages);
+      const cached = key === undefined ? undefined : await cache!.get(key);
+      const answer = cached ?? (await askModel(host, messages, policy));
+      if (key !== undefined && !cached) await cache!.set(key, answer);
       const latencyMs = Date.now() - startedAt;
       metrics.llmLatency.observe({ model: policy.model, outcome: 'verdict' }, latencyMs / 1000);
       verdicts.push(modelVerdict(proposal, policy, answer, latencyMs));
@@ -167,22 +180,33 @@ function fetchWithDeadline(deadline: AbortSignal): typeof fetch {
   };
 }
 
-function buildMessages(proposal: TradeProposal, context: PortfolioContext): Message[] {
-  // Every proposal sent to the LLM carries its signal: assertValidInput refused the input otherwise.
-  const signal = proposal.signal!;
+export function buildMessages(proposal: TradeProposal, context: PortfolioContext): Message[] {
+  // Every proposal sent to the LLM carries a signal, a strategy, or both: assertValidInput refused it otherwise.
+  const { signal, strategy } = proposal;
   const held = context.positions[proposal.symbol];
   const heldValue = held ? held.quantity * proposal.price : 0;
   const trade = {
     symbol: proposal.symbol,
     side: proposal.side,
     price: proposal.price,
-    signal: {
-      direction: signal.direction,
-      confidence: round(signal.confidence),
-      probabilities: mapValues(signal.probabilities, round),
-      candleOpenTime: new Date(signal.asOf).toISOString(),
-      modelVersion: signal.modelVersion,
-    },
+    ...(signal && {
+      signal: {
+        direction: signal.direction,
+        confidence: round(signal.confidence),
+        probabilities: mapValues(signal.probabilities, round),
+        candleOpenTime: new Date(signal.asOf).toISOString(),
+        modelVersion: signal.modelVersion,
+      },
+    }),
+    ...(strategy && {
+      strategy: {
+        name: strategy.strategy,
+        confidence: round(strategy.confidence),
+        reason: strategy.reason,
+        ...(strategy.stop !== undefined && { stop: strategy.stop }),
+        ...(strategy.takeProfit !== undefined && { takeProfit: strategy.takeProfit }),
+      },
+    }),
   };
   const portfolio = {
     cash: round(context.cash, 2),
@@ -385,8 +409,10 @@ const proposalSchema = z.object({
     probabilities: z.object({ up: finite, down: finite, flat: finite }),
     asOf: finite,
     modelVersion: z.string(),
-  }),
-});
+  }).optional(),
+  // A strategy's proposal stands on its own: it reaches the LLM with its reason even when the model failed.
+  strategy: z.object({ strategy: z.string().min(1), confidence: finite, reason: z.string() }).passthrough().optional(),
+}).refine((p) => p.signal !== undefined || p.strategy !== undefined, { message: 'needs a signal or a strategy', path: ['signal'] });
 const contextSchema = z.object({
   portfolioId: z.string(),
   cash: finite,

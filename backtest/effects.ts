@@ -230,8 +230,11 @@ class WindowStats implements MarketStats {
   }
 }
 
+/** `Type: message`, as the workflow describes an activity's failure (an ApplicationFailure's type, else the error's name). */
 function describeFailure(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  if (!(err instanceof Error)) return String(err);
+  const type = (err as { type?: unknown }).type;
+  return `${typeof type === 'string' ? type : err.name}: ${err.message}`;
 }
 
 export function createBacktestEffects(options: EffectsOptions): BacktestEffects {
@@ -325,11 +328,11 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
     return paperCosts(terms, schedule, marketConditions(candles.slice(Math.max(0, end - CONDITION_WINDOW - 1), end)));
   };
 
-  /** The open of the first candle after `time`; past the end of the file, the last close (as the replay market). */
-  const nextPrice = (symbol: string, time: number) => {
+  /** The open of the first candle after `time` and its volume; past the end of the file, the last close (as the replay market). */
+  const nextPrice = (symbol: string, time: number): { price: number; timestamp: number; volume?: number } => {
     const candles = series[symbol];
     const next = indexAfter(candles, time);
-    if (next < candles.length) return { price: candles[next][1], timestamp: candles[next][0] };
+    if (next < candles.length) return { price: candles[next][1], timestamp: candles[next][0], volume: candles[next][5] };
     const last = candles[next - 1];
     return { price: last[4], timestamp: last[0] + timeframeMs };
   };

@@ -24,7 +24,9 @@ import type { BacktestData } from './data';
 import { createBacktestEffects, type BacktestEffects, type PrecomputedSignals, type VerdictPolicy } from './effects';
 import { computeMetrics, groupMetrics } from './metrics';
 import { RoundTripBook } from './roundTrips';
-import type { BacktestFill, BacktestResult, DecisionLogEntry, EquityPoint, ExitReason } from './types';
+import { RefusalTally } from './refusals';
+import { effectiveStop } from '../domain/risk/exits';
+import type { BacktestFill, BacktestResult, Coverage, DecisionLogEntry, EquityPoint, ExitReason, FinalPosition } from './types';
 
 export interface EngineSettings {
   /** A validated portfolio configuration (symbols, timeframe, risk, paper costs, LLM fallback policy). */
@@ -99,6 +101,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
   let openOrders: RestingOrder[] = [];
 
   const trips = new RoundTripBook();
+  const refusals = new RefusalTally();
   const fills: BacktestFill[] = [];
   const decisions: DecisionLogEntry[] = [];
   const start = data.timeline[0] ?? data.from;
@@ -215,6 +218,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
     for (const [key, c] of cooldownsOpenedBy(trades, now, limits.cooldowns)) cooldowns[key] = c;
     if (trades.length > 0) followTrades(trades, lastRecord, false);
     const record = lastRecord as CycleRecord | undefined;
+    if (record) refusals.add(record.decisions, record.strategies?.considered);
     if (keepDecisions && record && (record.decisions.length > 0 || record.error)) {
       decisions.push({ time, cycleNo, decisions: record.decisions, ...(record.error && { error: record.error }) });
     }
@@ -233,8 +237,10 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
   const end = equityCurve[equityCurve.length - 1].time;
   const trades = trips.closed;
   const openTrades = trips.openTrades(book.positions, lastPrices);
-  const openIntervals = openTrades.map((t) => ({ strategy: t.strategy, symbol: t.symbol, interval: [t.entryTime, end] as const }));
+  // Dust is no exposure: an open trade counts until what is left of it became dust.
+  const openIntervals = openTrades.map((t) => ({ strategy: t.strategy, symbol: t.symbol, interval: [t.entryTime, Math.min(end, t.dustSince ?? end)] as const }));
   const finalEquity = equity(book, lastPrices);
+  const invested = equityCurve.slice(1).map((p) => (p.equity > 0 ? (p.equity - p.cash) / p.equity : 0));
   return {
     settings: settings.settings ?? {},
     from: data.from,
@@ -250,5 +256,39 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
     metrics: computeMetrics({ initial: config.initialCash, curve: equityCurve, start, end, trades, openIntervals: openIntervals.map((o) => o.interval) }),
     byStrategy: groupMetrics(config.initialCash, start, end, trades, (t) => t.strategy, openIntervals.map((o) => ({ key: o.strategy, interval: o.interval }))),
     bySymbol: groupMetrics(config.initialCash, start, end, trades, (t) => t.symbol, openIntervals.map((o) => ({ key: o.symbol, interval: o.interval }))),
+    capitalExposure: invested.length > 0 ? invested.reduce((a, b) => a + b, 0) / invested.length : 0,
+    finalPositions: finalPositions(book, lastPrices),
+    ...coverageOf(data),
+    refusals: refusals.summary(),
   };
+}
+
+/** The book at the end, each position against its own stop. */
+function finalPositions(book: PortfolioBook, prices: Record<string, number>): FinalPosition[] {
+  return Object.values(book.positions).map((p) => {
+    const markPrice = prices[p.symbol] ?? p.avgPrice;
+    const stop = p.protection ? effectiveStop(p.protection).level : undefined;
+    return {
+      symbol: p.symbol, quantity: p.quantity, markPrice, value: p.quantity * markPrice, belowStop: stop !== undefined && markPrice < stop,
+      ...(stop !== undefined && { stop }), ...(p.protection?.pending && { pendingExit: `${p.protection.pending.rule}: ${p.protection.pending.detail}` }),
+      ...(p.dust && { dust: p.dust.reason }),
+    };
+  });
+}
+
+/** What each symbol's data covers inside the range, and a warning for each end of the range the data does not reach. */
+function coverageOf(data: BacktestData): { coverage: Record<string, Coverage>; warnings: string[] } {
+  const coverage: Record<string, Coverage> = {};
+  const warnings: string[] = [];
+  const iso = (ms: number) => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+  for (const symbol of data.symbols) {
+    const inRange = data.series[symbol].filter((c) => c[0] >= data.from && c[0] < data.to);
+    if (inRange.length === 0) continue;
+    const first = inRange[0][0];
+    const last = inRange[inRange.length - 1][0];
+    coverage[symbol] = { first, last, candles: inRange.length };
+    if (first - data.from >= data.timeframeMs) warnings.push(`${symbol}: the data starts at ${iso(first)}, after --from ${iso(data.from)}`);
+    if (data.to - (last + data.timeframeMs) >= data.timeframeMs) warnings.push(`${symbol}: the data ends at ${iso(last + data.timeframeMs)}, before --to ${iso(data.to)}`);
+  }
+  return { coverage, warnings };
 }

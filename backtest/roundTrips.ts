@@ -72,7 +72,7 @@ export class RoundTripBook {
   }
 
   /** Round trips still open, marked at `prices`. */
-  openTrades(held: Record<string, { quantity: number; avgPrice: number }>, prices: Record<string, number>): OpenTrade[] {
+  openTrades(held: Record<string, { quantity: number; avgPrice: number; dust?: { reason: string; since: number } }>, prices: Record<string, number>): OpenTrade[] {
     return [...this.open.values()].map((trip) => {
       const position = held[trip.symbol];
       const quantity = position?.quantity ?? 0;
@@ -80,6 +80,7 @@ export class RoundTripBook {
       return {
         symbol: trip.symbol, strategy: trip.strategy, entryTime: trip.entryTime, entryPrice: trip.boughtNotional / trip.boughtQuantity,
         quantity, markPrice, unrealizedPnl: trip.pnl + quantity * (markPrice - (position?.avgPrice ?? 0)),
+        ...(position?.dust && { dustSince: position.dust.since }),
       };
     });
   }

@@ -81,6 +81,11 @@ export async function precomputeModelSignals(data: BacktestData): Promise<Precom
         rows.set(time, insufficientHistory(symbol, i + 1));
         continue;
       }
+      const gap = matrix.unavailable.get(i);
+      if (gap) {
+        rows.set(time, new Error(`${symbol}: features unavailable on the newest candle (${new Date(time).toISOString()}): ${gap}`));
+        continue;
+      }
       if (bad >= 0) {
         // The message the features activity gives for the same row, so the cycle records the same reason.
         rows.set(time, new Error(`${symbol}: feature ${matrix.names[bad]} (position ${bad}) is ${values[bad]} on the newest candle; its window is not covered by the candles given or the market data is degenerate`));

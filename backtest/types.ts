@@ -3,6 +3,7 @@
  * be written to the JSON report and be compared byte for byte between runs.
  */
 import type { RiskDecision, Side } from '../domain/types';
+import type { RefusalSummary } from './refusals';
 
 /** Equity marked to the close of each base candle; `time` is the candle's close (open time + candle length). */
 export interface EquityPoint {
@@ -59,6 +60,8 @@ export interface OpenTrade {
   quantity: number;
   markPrice: number;
   unrealizedPnl: number;
+  /** When what is left became dust (the venue refused its exit): no exposure from then on. */
+  dustSince?: number;
 }
 
 /** Why each cycle did what it did: every refused or approved risk decision, with its rules. */
@@ -93,6 +96,29 @@ export interface Metrics {
   netPnl: number;
 }
 
+/** A position held when the data ended, with its protective levels: the evidence that no stop was left unheeded. */
+export interface FinalPosition {
+  symbol: string;
+  quantity: number;
+  markPrice: number;
+  value: number;
+  /** The effective stop (trailing or initial) when the position had levels. */
+  stop?: number;
+  /** Marked below its own stop: an exit that did not happen. */
+  belowStop: boolean;
+  /** A touched stop or take-profit still waiting to be carried out. */
+  pendingExit?: string;
+  /** Why it could not be sold, when it is dust (domain/dust.ts). */
+  dust?: string;
+}
+
+/** The candles a symbol actually had within the requested range. */
+export interface Coverage {
+  first: number;
+  last: number;
+  candles: number;
+}
+
 export interface BacktestResult {
   /** The settings the run used, echoed for the report and for reproduction. */
   settings: Record<string, unknown>;
@@ -109,4 +135,11 @@ export interface BacktestResult {
   metrics: Metrics;
   byStrategy: Record<string, Metrics>;
   bySymbol: Record<string, Metrics>;
+  /** Average share of equity in positions over the run's candles (metrics.exposure is the share of time with one). */
+  capitalExposure: number;
+  finalPositions: FinalPosition[];
+  /** First and last candle of each symbol inside the range, and warnings when the range reaches beyond the data. */
+  coverage: Record<string, Coverage>;
+  warnings: string[];
+  refusals: RefusalSummary;
 }

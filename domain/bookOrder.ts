@@ -42,7 +42,9 @@ export function bookOrder(
     });
   }
   const position = next.positions[result.symbol];
-  const before = book.positions[result.symbol];
+  const held = book.positions[result.symbol];
+  // Dust the entry absorbs is no position of its own (domain/dust.ts): the whole is armed, dated and tagged afresh.
+  const before = held?.dust ? undefined : held;
   if (result.side === 'buy' && position && result.filledQuantity > 0) {
     // A new position is armed at its entry (fees included, so the stop is never further than sized for); a top-up
     // keeps the position's stop, which is what the risk assessment sized it against.

@@ -118,6 +118,11 @@ export const paperSchema = z
     feeRate: z.number().min(0).max(0.01),
     /** Slippage against the taker, in basis points of the fill price. */
     slippageBps: z.number().min(0).max(500),
+    /**
+     * The paper venue's minimum order notional, as an exchange has one (absent: 5, Binance's USDT minimum): a sell
+     * under it is refused and the position becomes dust (domain/dust.ts), as it would live.
+     */
+    minNotional: z.number().min(0).optional(),
   })
   .strict();
 
@@ -177,7 +182,14 @@ export const portfolioConfigSchema = z
       );
     }
     if (!c.strategies) return;
-    const need = warmupCandles(c.strategies, c.timeframe);
+    let need: number;
+    try {
+      need = warmupCandles(c.strategies, c.timeframe);
+    } catch (err) {
+      // A strategy timeframe the base timeframe cannot be resampled into: named, not thrown out of the validator.
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['strategies'], message: (err as Error).message });
+      return;
+    }
     if (need > MAX_CANDLE_LIMIT) {
       issue(`the enabled strategies need ${need} ${c.timeframe} candles, more than a cycle may fetch (${MAX_CANDLE_LIMIT}); shorten their windows, use a longer timeframe, or turn the regime and breaker off`);
     } else if (c.candleLimit < need) {

@@ -73,12 +73,15 @@ export function worsened(side: Side, price: number, slippage: number): number {
 
 export interface RestingPaperOrder {
   side: Side;
-  type: 'limit' | 'stop';
+  /** `market`: an order that met a candle without trading, waiting for one with volume. */
+  type: 'limit' | 'stop' | 'market';
   quantity: number;
   /** Filled so far, before the candles being matched. */
   filledQuantity: number;
   limitPrice?: number;
   stopPrice?: number;
+  /** The price a market order was sized at: a waiting buy spends no more than that reserved (see matchCandle). */
+  referencePrice?: number;
 }
 
 /** Share (0..1) of a candle's range that lies beyond the limit, i.e. where a resting limit order would trade. */
@@ -89,10 +92,20 @@ function shareBeyondLimit(side: Side, limit: number, candle: Candle): number {
   return Math.min(1, Math.max(0, share));
 }
 
-/** The fill (if any) one later candle gives a resting order. */
+/**
+ * The fill (if any) one later candle gives a resting order. A candle in which nothing traded (volume 0) fills
+ * nothing, whatever its prices say.
+ */
 export function matchCandle(order: RestingPaperOrder, candle: Candle, costs: PaperCosts): Fill | null {
   const remaining = order.quantity - order.filledQuantity;
-  if (!(remaining > 0)) return null;
+  if (!(remaining > 0) || !(candle[5] > 0)) return null;
+  if (order.type === 'market') {
+    // At the open of the first candle that traded, as a market order placed then would; a buy gets what the cash it
+    // reserved at its sizing price pays for, so a gap up never spends cash promised elsewhere.
+    const price = worsened(order.side, candle[1], takerSlippage(costs, remaining));
+    const quantity = order.side === 'buy' && order.referencePrice !== undefined ? Math.min(remaining, (remaining * order.referencePrice) / price) : remaining;
+    return { price, quantity, fee: price * quantity * costs.takerFee, timestamp: candle[0] };
+  }
   if (order.type === 'stop') {
     if (order.stopPrice === undefined) throw new Error('a stop order needs a stopPrice');
     const check = stopTriggered({ side: order.side, triggerPrice: order.stopPrice }, candle);
@@ -118,7 +131,7 @@ export function matchCandles(order: RestingPaperOrder, candles: readonly Candle[
     if (!fill) continue;
     fills.push(fill);
     filled += fill.quantity;
-    if (filled >= order.quantity * (1 - 1e-12)) break;
+    if (order.type === 'market' || filled >= order.quantity * (1 - 1e-12)) break;
   }
   return fills;
 }

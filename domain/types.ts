@@ -149,6 +149,29 @@ export interface Position {
   strategy?: string;
   /** Why its stop cannot rest on the exchange (no native stop orders there): the cycle emulates it. */
   stopEmulated?: string;
+  /**
+   * Set when the venue refused to sell it as below its minimum (domain/dust.ts): it is worth less than can be
+   * traded, so it counts as no position for entries and exposure, and the next entry on the symbol absorbs it.
+   */
+  dust?: DustMark;
+}
+
+/** Why a position cannot be sold, as the venue said once; it stays in the book (it is still worth something). */
+export interface DustMark {
+  reason: string;
+  /** When the venue refused its exit (ms UTC, the cycle's clock). */
+  since: number;
+  /** The venue's minimum notional and amount, when it named them: above both (with a margin) it is sold again. */
+  minNotional?: number;
+  minAmount?: number;
+}
+
+/** An exit the protective levels triggered but that has not been carried out yet (domain/risk/exits.ts). */
+export interface PendingExit {
+  rule: 'stop-loss' | 'trailing-stop' | 'take-profit';
+  detail: string;
+  /** Open time of the candle that triggered it. */
+  since: number;
 }
 
 export interface Protection {
@@ -162,6 +185,8 @@ export interface Protection {
   trailPct?: number;
   /** Open time of the newest candle already checked, so a candle is never checked twice. */
   checkedThrough: number;
+  /** A touched stop or take-profit stays pending, whatever later candles do, until the position is sold. */
+  pending?: PendingExit;
 }
 
 /** Closed-trade statistics for Kelly sizing, kept by the portfolio. */
@@ -233,6 +258,11 @@ export interface OrderResult {
   fee: number;
   fills: Fill[];
   rejectReason?: string;
+  /**
+   * Set on an order refused because it is below the venue's minimum (amount or notional): the minimums it named.
+   * A sell refused so marks the position as dust (domain/dust.ts).
+   */
+  belowMinimum?: { notional?: number; amount?: number };
   /** True when a retry found the order already placed and returned it instead of placing again. */
   deduplicated: boolean;
   /** The exchange's own id of a live order (absent for paper and for orders that never reached the exchange). */

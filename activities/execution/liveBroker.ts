@@ -181,7 +181,7 @@ export async function placeLiveOrder(req: OrderRequest, { connection, context }:
 
   const preparation = prepareOrder(exchange, market, req);
   if (!preparation.ok) {
-    const rejected = unplaced(req, 'rejected', preparation.reason);
+    const rejected: OrderResult = { ...unplaced(req, 'rejected', preparation.reason), ...(preparation.belowMinimum && { belowMinimum: preparation.belowMinimum }) };
     await saveOrder(req, rejected, context);
     return rejected;
   }

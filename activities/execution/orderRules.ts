@@ -68,7 +68,19 @@ export interface PreparedOrder {
   stopPrice?: number;
 }
 
-export type Preparation = { ok: true; order: PreparedOrder } | { ok: false; reason: string };
+/** `belowMinimum`: the refusal is the market's minimum amount or notional (what makes a position dust). */
+export type Preparation = { ok: true; order: PreparedOrder } | { ok: false; reason: string; belowMinimum?: { notional?: number; amount?: number } };
+
+/** The market's minimums this amount at this price does not reach, or undefined when it reaches them. */
+function unmetMinimums(limits: MarketLimits, amount: number, price: number): { notional?: number; amount?: number } | undefined {
+  const amountShort = !(amount > 0) || (limits.minAmount !== undefined && amount < limits.minAmount);
+  const notionalShort = limits.minCost !== undefined && amount * price < limits.minCost;
+  if (!amountShort && !notionalShort) return undefined;
+  return {
+    ...(limits.minCost !== undefined && { notional: limits.minCost }),
+    ...((limits.minAmount ?? limits.amountPrecision) !== undefined && { amount: limits.minAmount ?? limits.amountPrecision }),
+  };
+}
 
 function positive(value: number | undefined, what: string, req: OrderRequest): string | null {
   if (value === undefined) return `${req.type} order ${req.clientOrderId} needs a ${what}`;
@@ -96,6 +108,9 @@ export function prepareOrder(exchange: Exchange, market: Market, req: OrderReque
   if (req.type === 'stop') order.stopPrice = Number(exchange.priceToPrecision(req.symbol, req.stopPrice!));
   // The notional a market order will roughly have: the price it was sized at.
   const price = order.stopPrice ?? order.price ?? req.referencePrice;
-  const reason = limitViolation(marketLimits(market), amount, price, market.quote);
-  return reason ? { ok: false, reason } : { ok: true, order };
+  const limits = marketLimits(market);
+  const reason = limitViolation(limits, amount, price, market.quote);
+  if (!reason) return { ok: true, order };
+  const belowMinimum = unmetMinimums(limits, amount, price);
+  return belowMinimum ? { ok: false, reason, belowMinimum } : { ok: false, reason };
 }

@@ -15,6 +15,25 @@ export interface PaperTerms {
   exchangeId?: string;
   /** Largest share of a candle's volume beyond its limit one resting order may fill (default 0.1). */
   maxParticipation?: number;
+  /**
+   * The smallest order notional the paper venue accepts, as an exchange's minimum does (default
+   * DEFAULT_PAPER_MIN_NOTIONAL, Binance's 5 USDT): what is left under it cannot be sold, so paper meets dust as live does.
+   */
+  minNotional?: number;
+}
+
+/** Binance's minimum notional on its USDT spot pairs (the NOTIONAL filter), the paper venue's default. */
+export const DEFAULT_PAPER_MIN_NOTIONAL = 5;
+
+/** The refusal of an order worth less than the paper venue's minimum, or null. */
+export function belowMinimum(req: OrderRequest, price: number, quantity: number, terms: PaperTerms): OrderResult | null {
+  const minimum = terms.minNotional ?? DEFAULT_PAPER_MIN_NOTIONAL;
+  const notional = quantity * price;
+  if (!(minimum > 0) || notional >= minimum) return null;
+  return {
+    ...paperReject(req, `${req.symbol} notional ${quantity} × ${price} = ${notional.toFixed(8)} is below the exchange minimum ${minimum} (paper.minNotional)`),
+    belowMinimum: { notional: minimum },
+  };
 }
 
 export interface Balances {
@@ -74,6 +93,8 @@ export function paperFill(
   } else if (quantity > balances.position * (1 + 1e-9)) {
     return paperReject(req, `insufficient position: selling ${quantity} but holding ${balances.position}`);
   }
+  const tooSmall = belowMinimum(req, price, quantity, terms);
+  if (tooSmall) return tooSmall;
   const fee = price * quantity * costs.takerFee;
   return { ...base(req), status: 'filled', filledQuantity: quantity, avgPrice: price, fee, fills: [{ price, quantity, fee, timestamp: next.timestamp }] };
 }

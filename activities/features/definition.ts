@@ -21,6 +21,9 @@ import { CROSS_ASSET_FEATURES, crossAssetFeatures } from './crossAsset';
 import { D1_FEATURES, dailyFeatures, fourHourFeatures, H4_FEATURES } from './multiTimeframe';
 import { OWN_CANDLE_FEATURES, ownCandleFeatures } from './ownCandles';
 import type { Column } from '../../domain/indicators/series';
+import { alignOnTime, noTrade, unavailableBecause } from './timeAlignment';
+import { ohlcvColumns } from '../../domain/indicators/ohlcv';
+import { assertUsableCandles } from './candleColumns';
 
 export { assertUsableCandles } from './candleColumns';
 
@@ -54,18 +57,28 @@ export interface FeatureMatrix {
   names: string[];
   /** One row per input candle, in input order; NaN where a feature's window is not covered. */
   rows: number[][];
+  /** Rows (by input index) whose window crosses too much missing data, with why: they are all NaN. */
+  unavailable: Map<number, string>;
 }
 
 /**
  * Features of every candle. `reference` = the reference market's candles (same timeframe, covering the same
- * hours), or 'self' when `candles` are the reference market's own.
+ * hours), or 'self' when `candles` are the reference market's own. Both are put on their time grid first
+ * (./timeAlignment.ts), so every window counts hours, whatever hours the data lacks.
  */
 export function computeFeatureMatrix(candles: Candle[], reference: Candle[] | 'self', candleMs = FEATURE_CANDLE_MS): FeatureMatrix {
-  const own = toColumns(candles);
+  assertUsableCandles(candles);
+  const aligned = alignOnTime(candles, candleMs);
+  const own = toColumns(aligned.candles);
   let ref: ReturnType<typeof toColumns> | 'self' = 'self';
   if (reference !== 'self') {
     try {
-      ref = toColumns(reference);
+      assertUsableCandles(reference);
+      // An hour both lack is an outage: no trade. An hour only the reference lacks is unknown, never guessed: NaN,
+      // so the cross-asset features of the windows it is in are NaN (refused).
+      const own = new Set(candles.map((c) => c[0]));
+      const refAligned = alignOnTime(reference, candleMs, (t, close) => (own.has(t) ? [t, NaN, NaN, NaN, NaN, NaN] : noTrade(t, close)));
+      ref = { length: refAligned.candles.length, ...ohlcvColumns(refAligned.candles) };
     } catch (err) {
       throw new Error(`reference ${REFERENCE_SYMBOL}: ${(err as Error).message}`);
     }
@@ -78,9 +91,19 @@ export function computeFeatureMatrix(candles: Candle[], reference: Candle[] | 's
     ...crossAssetFeatures(own, ref),
   };
   const ordered = FEATURE_NAMES.map((name) => columns[name]);
-  const rows: number[][] = new Array(own.length);
-  for (let i = 0; i < own.length; i++) rows[i] = ordered.map((col) => col[i]);
-  return { names: [...FEATURE_NAMES], rows };
+  const rows: number[][] = new Array(candles.length);
+  const unavailable = new Map<number, string>();
+  for (let i = 0; i < candles.length; i++) {
+    const k = aligned.positionOf[i];
+    const why = unavailableBecause(aligned, k, MIN_CANDLES, candleMs);
+    if (why) {
+      unavailable.set(i, why);
+      rows[i] = ordered.map(() => NaN);
+    } else {
+      rows[i] = ordered.map((col) => col[k]);
+    }
+  }
+  return { names: [...FEATURE_NAMES], rows, unavailable };
 }
 
 /** Index of the first feature that is not a finite number, or -1 when the row is complete. */

@@ -66,6 +66,11 @@ export function latestFeatureVector(snapshot: MarketSnapshot, reference?: Market
     throw ApplicationFailure.nonRetryable(`${symbol}: ${(err as Error).message}`, 'InvalidCandles');
   }
   const values = matrix.rows[count - 1];
+  const gap = matrix.unavailable.get(count - 1);
+  if (gap) {
+    // A window across an outage is not computed on invented hours: the reason is recorded with the failed stage.
+    throw ApplicationFailure.nonRetryable(`${symbol}: features unavailable on the newest candle (${new Date(candles[count - 1][0]).toISOString()}): ${gap}`, 'InvalidFeatures');
+  }
   const bad = firstNonFinite(values);
   if (bad >= 0) {
     // Enough candles, yet a feature is undefined: its window is not covered (a gap, a reference that lacks

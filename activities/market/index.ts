@@ -30,6 +30,13 @@ export interface FetchMarketDataInput {
   baseTimeframe?: string;
 }
 
+export interface NextPrice {
+  price: number;
+  timestamp: number;
+  /** Base volume of the candle the price opens; absent for a live ticker. 0: nothing traded (an outage candle). */
+  volume?: number;
+}
+
 export interface FetchNextPriceInput {
   market: string;
   symbol: string;
@@ -109,7 +116,11 @@ export async function fetchMarketData(input: FetchMarketDataInput): Promise<Mark
  * The price a market order placed now would trade at, for the paper broker: the open of the candle after the
  * cursor for replay and sim, the last traded price for live.
  */
-export async function fetchNextPrice(input: FetchNextPriceInput): Promise<{ price: number; timestamp: number }> {
+/**
+ * The next tradable price after the cursor: the next candle's open (replay, sim) with that candle's volume, so the
+ * paper broker can tell an outage candle (no trades) from a market; a live market's ticker (no volume: it trades).
+ */
+export async function fetchNextPrice(input: FetchNextPriceInput): Promise<NextPrice> {
   const { market, symbol, timeframe } = input;
   const source = parseMarketSpec(market);
   const tfMs = timeframeMs(timeframe);

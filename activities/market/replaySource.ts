@@ -161,10 +161,10 @@ export async function replayNextPrice(
   timeframe: string,
   timeframeMs: number,
   cursorTime: number,
-): Promise<{ price: number; timestamp: number }> {
+): Promise<{ price: number; timestamp: number; volume?: number }> {
   const series = await loadReplaySeries(dir, symbol, timeframe);
   const next = indexAfter(series, cursorTime);
-  if (next < series.length) return { price: series[next][1], timestamp: series[next][0] };
+  if (next < series.length) return { price: series[next][1], timestamp: series[next][0], volume: series[next][5] };
   const last = series[next - 1];
   return { price: last[4], timestamp: last[0] + timeframeMs };
 }

@@ -202,8 +202,8 @@ export function simNextPrice(
   timeframe: string,
   timeframeMs: number,
   cursorTime: number,
-): { price: number; timestamp: number } {
+): { price: number; timestamp: number; volume: number } {
   const index = indexAfterTime(cursorTime, timeframeMs);
   const candle = simSeries(seed, symbol, timeframe, timeframeMs, index + 1)[index];
-  return { price: candle[1], timestamp: candle[0] };
+  return { price: candle[1], timestamp: candle[0], volume: candle[5] };
 }

@@ -24,7 +24,7 @@ export function metricRows(m: Metrics): Array<[string, string]> {
     ['trades', String(m.trades)],
     ['win rate', pct(m.winRate, 1)],
     ['profit factor', num(m.profitFactor)],
-    ['exposure', pct(m.exposure, 1)],
+    ['time in market', pct(m.exposure, 1)],
     ['average trade duration', duration(m.averageTradeDurationMs)],
     ['net PnL', num(m.netPnl)],
   ];

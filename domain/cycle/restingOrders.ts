@@ -7,6 +7,7 @@
 import type { EntryOrders } from '../config';
 import { clientOrderId } from '../ids';
 import { isFinal } from '../orderLifecycle';
+import type { LadderRung } from '../strategies/types';
 import type { EntryLevels, Fill, OrderRequest, OrderResult, OrderStatus, PortfolioBook, RiskDecision } from '../types';
 
 export interface RestingOrder {
@@ -45,12 +46,16 @@ export function spendableBook(book: PortfolioBook, orders: readonly RestingOrder
  * The orders that carry out an approved decision. A strategy's ladder becomes one limit order per rung, each
  * with its share of the quantity; a buy under a limit policy becomes one limit order; anything else, and every
  * exit, is one market order (an exit must not wait for a price).
+ *
+ * `minNotional`: no rung is placed under it (a venue refuses it, and its fill alone could never be sold): a ladder
+ * too small for all its rungs keeps the nearest ones it can fill to that size, their weights scaled to the whole.
  */
-export function ordersFor(decision: RiskDecision, ctx: { cycleId: string; portfolioId: string; policy: EntryOrders }): OrderRequest[] {
+export function ordersFor(decision: RiskDecision, ctx: { cycleId: string; portfolioId: string; policy: EntryOrders; minNotional?: number }): OrderRequest[] {
   const base = { portfolioId: ctx.portfolioId, cycleId: ctx.cycleId, symbol: decision.symbol, side: decision.side, referencePrice: decision.price };
   const id = clientOrderId(ctx.cycleId, decision.symbol, decision.side);
   if (decision.side === 'buy' && decision.ladder && decision.ladder.length > 0) {
-    return decision.ladder.map((rung, i) => ({
+    const ladder = rungsAtLeast(decision.ladder, decision.notional, ctx.minNotional ?? 0);
+    return ladder.map((rung, i) => ({
       ...base, clientOrderId: clientOrderId(ctx.cycleId, decision.symbol, `${decision.side}-rung-${i}`), type: 'limit' as const,
       quantity: (decision.notional * rung.weight) / rung.price, limitPrice: rung.price, timeInForceMs: ctx.policy.timeInForceMs,
     }));
@@ -60,6 +65,15 @@ export function ordersFor(decision: RiskDecision, ctx: { cycleId: string; portfo
     return [{ ...base, clientOrderId: id, type: 'limit', quantity: decision.notional / limitPrice, limitPrice, timeInForceMs: ctx.policy.timeInForceMs }];
   }
   return [{ ...base, clientOrderId: id, type: 'market', quantity: decision.quantity }];
+}
+
+/** The ladder's nearest rungs, as many as `notional` fills to at least `minNotional` each (one at least). */
+function rungsAtLeast(ladder: readonly LadderRung[], notional: number, minNotional: number): readonly LadderRung[] {
+  if (!(minNotional > 0) || ladder.every((r) => notional * r.weight >= minNotional)) return ladder;
+  const count = Math.max(1, Math.min(ladder.length, Math.floor(notional / minNotional)));
+  const kept = ladder.slice(0, count);
+  const total = kept.reduce((s, r) => s + r.weight, 0);
+  return kept.map((r) => ({ ...r, weight: r.weight / total }));
 }
 
 /** What a resting order became, and the part of it the book has not seen yet. */

@@ -2,7 +2,8 @@
  * One trading cycle: market data, reconciliation, protective exits, features, signals, LLM check, risk and sizing,
  * orders, record. It never throws once it has started: a failure is recorded with everything gathered so far, and
  * the orders that were placed are returned so the portfolio's book always matches what was filled. Protective
- * exits run before the model: a broken model never keeps a stop from firing.
+ * exits run before the model, and (since `exits-always-fire`, ./exitSafety.ts) no failing stage after them, the
+ * strategies, the LLM, the risk activity or another order included, keeps them from being placed and booked.
  *
  * Pure apart from its effects (./effects.ts): the cycle workflow runs it with Temporal activities, the backtester
  * with in-process ones. Every new outside call sits behind effects.patched() so older workflow histories replay.
@@ -14,7 +15,7 @@ import { bookOrder, type CycleTrade } from '../bookOrder';
 import { equity } from '../ledger';
 import { summarizeMarket, type MarketStats } from '../marketStats';
 import { needsLlm, planTrades, pricesOf, protectiveExits, riskReport } from '../risk';
-import type { CycleRecord, FeatureVector, LlmVerdict, OrderResult, RiskDecision, Signal } from '../types';
+import type { CycleRecord, FeatureVector, LlmVerdict, OrderRequest, OrderResult, RiskDecision, Signal } from '../types';
 import { DEFAULT_ENTRY_ORDERS } from '../config';
 import type { StrategyOutcome } from '../strategies';
 import type { OrderUpdate } from '../../activities/execution';
@@ -23,7 +24,9 @@ import { advance, ordersFor, outlived, reservedBy, restingStop, spendableBook, s
 import { effectiveStop } from '../risk/exits';
 import { decisionTime } from './strategyStep';
 import { MODEL_CANDLES_PATCH, modelCandlesAt, needsModelCandles } from './modelCandles';
-import type { CycleInput, CycleOutcome } from './types';
+import { decisionsWithoutRiskActivity, entryTopUps, EXITS_ALWAYS_FIRE_PATCH } from './exitSafety';
+import { markDust, refusedAsBelowMinimum, releaseDust } from '../dust';
+import type { CycleEvent, CycleInput, CycleOutcome } from './types';
 
 /** Reconciliation of the book with the account at the start of each cycle. */
 export const RECONCILE_PATCH = 'reconcile-account';
@@ -58,6 +61,24 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
   const isEntry = (o: RestingOrder) => o.request.type !== 'stop';
   // Orders resting on the book; the list the portfolio gets back, whatever fails in between.
   const resting: RestingOrder[] = [...(input.openOrders ?? [])];
+  const events: CycleEvent[] = [];
+  /** Symbols whose resting buy ended this cycle: candidates for a top-up to the minimum order (./exitSafety.ts). */
+  const endedEntries = new Set<string>();
+  const exitsAlwaysFire = fx.patched(EXITS_ALWAYS_FIRE_PATCH);
+  /**
+   * Runs one stage. With exits-always-fire its failure is recorded and `fallback` answers instead, so the stages
+   * after it (the exits above all) still run; before, the cycle stopped there.
+   */
+  const stage = async <T>(name: string, run: () => Promise<T> | T, fallback: (why: string) => T): Promise<T> => {
+    if (!exitsAlwaysFire) return run();
+    try {
+      return await run();
+    } catch (err) {
+      const why = fx.describeFailure(err);
+      errors.push(`${name} failed, exits went on: ${why}`);
+      return fallback(why);
+    }
+  };
 
   try {
     // The features of every symbol include its relation to BTC, so BTC/USDT comes along even when not traded;
@@ -79,18 +100,28 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     for (const s of traded) stats[s.symbol] = summarize(s.symbol, s.candles, tfMs, maxReturns);
     prices = pricesOf(stats);
 
+    let unreconciled: string | undefined;
     if (fx.patched(RECONCILE_PATCH)) {
       // The account (the exchange, or the paper broker's record of fills) is the truth about what is held: drift is
-      // recorded by the activity and the corrected book adopted before anything is decided on it.
-      const reconciling = fx.reconcileAccount({
+      // recorded by the activity and the corrected book adopted before anything is decided on it. When it cannot
+      // be had, the exits still run on the book as it is, and no entry is made.
+      const reconciled = await stage('reconciliation', () => fx.reconcileAccount({
         mode: config.mode, market: config.market, portfolioId: input.portfolioId, symbols: config.symbols,
         initialCash: config.initialCash, cycleId, book, prices, cyclePrefix: cycleIdPrefix(cycleId),
+      }), (why) => {
+        unreconciled = why;
+        return undefined;
       });
-      const reconciled = isPromise(reconciling) ? await reconciling : reconciling;
-      if (!reconciled.inSync) {
+      if (reconciled && !reconciled.inSync) {
         fx.warn('book corrected to the account', { drifts: reconciled.drifts });
         book = reconciled.corrected;
       }
+    }
+    if (exitsAlwaysFire) {
+      // Dust the price has made worth a sale again is a position again: its own levels, a pending stop included, apply.
+      const dust = releaseDust(book, prices);
+      book = dust.book;
+      for (const symbol of dust.released) events.push({ kind: 'dust-released', symbol, time: fx.now(), detail: `worth the venue's minimum again at ${prices[symbol]}` });
     }
 
     const venue = { mode: config.mode, market: config.market, timeframe: config.timeframe, cursor: nextCursor, paper: config.paper };
@@ -99,7 +130,10 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     const bookUpdate = (order: RestingOrder, update: OrderUpdate) => {
       const { next, unbooked } = advance(order, update.order, update.newFills);
       if (unbooked.fills.length > 0) book = bookOrder(book, unbooked, stats[order.request.symbol], limits, fx.now(), trades, order.levels);
-      if (!next) orders.push(update.order);
+      if (!next) {
+        orders.push(update.order);
+        if (order.request.side === 'buy' && order.request.type === 'limit' && update.order.filledQuantity > 0) endedEntries.add(order.request.symbol);
+      }
       return next;
     };
     /**
@@ -121,9 +155,31 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
         }
       }
     };
+    const feeRate = config.paper.feeRate;
+    const reservedCash = () => reservedBy(resting, feeRate).cash;
+    /** Places one order and books it; a sell the venue refuses as under its minimum marks the position as dust, once. */
+    const place = async (request: OrderRequest, levels: RiskDecision['levels']) => {
+      const result = await fx.placeOrder({
+        request, mode: config.mode, market: config.market, timeframe: config.timeframe, cursor: nextCursor, paper: config.paper,
+        balances: { cash: book.cash - reservedCash(), position: book.positions[request.symbol]?.quantity ?? 0 },
+      });
+      orders.push(result);
+      book = bookOrder(book, result, stats[result.symbol], limits, fx.now(), trades, levels);
+      if (result.status === 'open' || result.status === 'partially_filled') {
+        resting.push({
+          request, status: result.status, bookedFills: result.fills.length, filledQuantity: result.filledQuantity,
+          placedAt: result.placedAt ?? orderClock, ...(levels ? { levels } : {}),
+        });
+      }
+      if (exitsAlwaysFire && refusedAsBelowMinimum(result)) {
+        book = markDust(book, result, fx.now());
+        events.push({ kind: 'exit-unexecutable', symbol: result.symbol, time: fx.now(), detail: result.rejectReason ?? 'below the venue minimum' });
+        fx.warn('exit refused as under the venue minimum: the position is dust', { symbol: result.symbol, reason: result.rejectReason });
+      }
+    };
     if (resting.length > 0 && fx.patched(RESTING_ORDERS_PATCH)) await updateResting(() => true, (o) => outlived(o, orderClock));
 
-    const guarded = protectiveExits(book, stats, limits);
+    const guarded = protectiveExits(book, stats, limits, { keepPending: exitsAlwaysFire });
     book = guarded.book;
     const exiting = new Set(guarded.exits.map((e) => e.symbol));
     if (resting.some((o) => exiting.has(o.request.symbol))) {
@@ -145,73 +201,73 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
       errors.push(`signals unavailable, only protective exits ran: ${fx.describeFailure(err)}`);
     }
 
-    const feeRate = config.paper.feeRate;
-    const reservedCash = () => reservedBy(resting, feeRate).cash;
     let strategyProposals: StrategyOutcome['proposals'] | undefined;
     const time = decisionTime(traded);
     if (config.strategies && time !== null && fx.patched(STRATEGY_ENGINE_PATCH)) {
-      strategyOutcome = fx.proposeStrategies({
-        snapshots: traded, timeframe: config.timeframe, time, config: config.strategies,
+      strategyOutcome = await stage('strategy engine', () => fx.proposeStrategies({
+        snapshots: traded, timeframe: config.timeframe, time, config: config.strategies!,
         portfolio: { positions: book.positions, equity: equity(book, prices), cash: book.cash - reservedCash() },
         signals: Object.fromEntries(signals.map((sig) => [sig.symbol, sig])),
-      });
-      strategyProposals = strategyOutcome.proposals;
+      }), () => undefined);
+      // A failed strategy engine proposes nothing: the model's signals do not stand in for the strategies.
+      strategyProposals = strategyOutcome?.proposals ?? [];
     }
 
-    const plan = planTrades(signals, {
+    const planContext = {
       book, stats, limits, cooldowns: input.cooldowns ?? {}, now: fx.now(), dailyHalt: input.dailyHalt ?? false, halt: input.halt, exits: guarded.exits,
       ...(strategyProposals ? { strategyProposals } : {}),
       // A resting stop only guards a position; it does not keep the symbol from being traded.
       ...(resting.some(isEntry) ? { restingSymbols: [...new Set(resting.filter(isEntry).map((o) => o.request.symbol))] } : {}),
-    });
+      ...(unreconciled ? { entriesBlocked: { rule: 'account-unreconciled', effect: 'block' as const, detail: `the account could not be read (${unreconciled}): no entry until it can` } } : {}),
+    };
+    const plan = await stage('planning', () => planTrades(signals, planContext), () => ({ proposals: guarded.exits, refused: [], dailyLossLimitHit: false }));
     dailyLossLimitHit = plan.dailyLossLimitHit;
     decisions = [...plan.refused];
     const asked = plan.proposals.filter(needsLlm);
     if (asked.length > 0) {
-      verdicts = await fx.validateTrades({
+      // Without verdicts, the entries and signal exits are refused by the assessment ('llm-verdict'); the rest goes on.
+      verdicts = await stage('LLM validation', () => fx.validateTrades({
         proposals: asked,
         policy: config.llm,
         context: { portfolioId: input.portfolioId, cash: book.cash, equity: equity(book, prices), positions: book.positions },
-      });
+      }), () => []);
     }
     if (plan.proposals.length > 0) {
       const costRate = config.paper.feeRate + config.paper.slippageBps / 10_000;
       // Cash promised to resting buys is not there to spend: the assessment sees the book without it.
-      const assessed = await fx.assessTradeRisk({
-        proposals: plan.proposals,
-        verdicts: Object.fromEntries(verdicts.map((v) => [v.symbol, v])),
-        context: {
-          book: spendableBook(book, resting, feeRate), stats, limits, costRate,
-          tradeStats: input.tradeStats ?? { wins: 0, losses: 0, grossWin: 0, grossLoss: 0 }, dailyNotional: input.dailyNotional ?? 0,
-        },
-      });
+      const context = {
+        book: spendableBook(book, resting, feeRate), stats, limits, costRate,
+        tradeStats: input.tradeStats ?? { wins: 0, losses: 0, grossWin: 0, grossLoss: 0 }, dailyNotional: input.dailyNotional ?? 0,
+      };
+      const assessed = await stage('risk assessment', () => fx.assessTradeRisk({
+        proposals: plan.proposals, verdicts: Object.fromEntries(verdicts.map((v) => [v.symbol, v])), context,
+      }), (why) => decisionsWithoutRiskActivity(plan.proposals, context, why));
       decisions = [...decisions, ...assessed];
 
       // Sells first so their proceeds can pay for the buys.
       const approved = assessed.filter((d) => d.approved).sort((a, b) => Number(a.side === 'buy') - Number(b.side === 'buy'));
       const policy = config.orders ?? DEFAULT_ENTRY_ORDERS;
       for (const decision of approved) {
-        if (decision.side === 'sell' && restingStop(resting, decision.symbol)) {
-          // The stop holds the coins on the exchange: it goes first, and the sell takes what is left after it.
-          await updateResting((o) => o.request.type === 'stop' && o.request.symbol === decision.symbol, () => true);
-          const held = book.positions[decision.symbol]?.quantity ?? 0;
-          if (!(held > 0)) continue;
-          decision.quantity = Math.min(decision.quantity, held);
-        }
-        for (const request of ordersFor(decision, { cycleId, portfolioId: input.portfolioId, policy })) {
-          const result = await fx.placeOrder({
-            request, mode: config.mode, market: config.market, timeframe: config.timeframe, cursor: nextCursor, paper: config.paper,
-            balances: { cash: book.cash - reservedCash(), position: book.positions[decision.symbol]?.quantity ?? 0 },
-          });
-          orders.push(result);
-          book = bookOrder(book, result, stats[result.symbol], limits, fx.now(), trades, decision.levels);
-          if (result.status === 'open' || result.status === 'partially_filled') {
-            resting.push({
-              request, status: result.status, bookedFills: result.fills.length, filledQuantity: result.filledQuantity,
-              placedAt: result.placedAt ?? orderClock, ...(decision.levels ? { levels: decision.levels } : {}),
-            });
+        // One order that fails (an exchange refusal, a worker lost for good) costs that order only.
+        await stage(`order ${decision.side} ${decision.symbol}`, async () => {
+          if (decision.side === 'sell' && restingStop(resting, decision.symbol)) {
+            // The stop holds the coins on the exchange: it goes first, and the sell takes what is left after it.
+            await updateResting((o) => o.request.type === 'stop' && o.request.symbol === decision.symbol, () => true);
+            const held = book.positions[decision.symbol]?.quantity ?? 0;
+            if (!(held > 0)) return;
+            decision.quantity = Math.min(decision.quantity, held);
           }
-        }
+          const minNotional = exitsAlwaysFire ? limits.minOrderNotional : undefined;
+          for (const request of ordersFor(decision, { cycleId, portfolioId: input.portfolioId, policy, minNotional })) await place(request, decision.levels);
+        }, () => undefined);
+      }
+    }
+    if (exitsAlwaysFire && endedEntries.size > 0) {
+      // Entries that ended partly filled under the minimum order are completed to it, so they can be sold (./exitSafety.ts).
+      const busy = new Set([...guarded.exits.map((e) => e.symbol), ...resting.filter(isEntry).map((o) => o.request.symbol)]);
+      for (const topUp of entryTopUps(endedEntries, book, prices, limits, { cycleId, portfolioId: input.portfolioId, busy, halted: Boolean(input.halt) })) {
+        decisions.push(topUp.decision);
+        await stage(`top-up of ${topUp.request.symbol}`, () => place(topUp.request, undefined), () => undefined);
       }
     }
 
@@ -222,7 +278,7 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
         await updateResting((o) => o === order, () => true);
       }
       for (const position of Object.values(book.positions)) {
-        if (!position.protection || position.stopEmulated || !(position.quantity * (prices[position.symbol] ?? 0) >= limits.minOrderNotional)) continue;
+        if (!position.protection || position.stopEmulated || position.dust || !(position.quantity * (prices[position.symbol] ?? 0) >= limits.minOrderNotional)) continue;
         const trigger = effectiveStop(position.protection).level;
         const current = restingStop(resting, position.symbol);
         const action = stopAction(current, position.quantity, trigger);
@@ -293,5 +349,6 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     status: finalStatus, error, book, nextCursor, prices, equity: marked, orders,
     tradedSymbols: trades.map((t) => t.symbol), trades, dailyLossLimitHit, risk: report,
     ...(resting.length > 0 || (input.openOrders?.length ?? 0) > 0 ? { openOrders: resting } : {}),
+    ...(events.length > 0 ? { events } : {}),
   };
 }

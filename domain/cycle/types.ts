@@ -41,4 +41,14 @@ export interface CycleOutcome {
   risk?: RiskReport;
   /** The orders still resting after this cycle: the portfolio keeps them for the next one. */
   openOrders?: RestingOrder[];
+  /** What an operator should hear about (an exit the venue refused, dust worth a sale again): once, when it happens. */
+  events?: CycleEvent[];
+}
+
+export interface CycleEvent {
+  kind: 'exit-unexecutable' | 'dust-released';
+  symbol: string;
+  /** The cycle's clock, ms UTC. */
+  time: number;
+  detail: string;
 }

@@ -12,6 +12,7 @@ import { pricesOf, refusal } from './plan';
 import { effectiveStop } from './exits';
 import { portfolioHeat } from './report';
 import { atrNotional, kellyFraction, stopNotional } from './sizing';
+import { positionCount, tradableQuantity } from '../dust';
 
 export interface AssessContext {
   book: PortfolioBook;
@@ -34,7 +35,7 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
   let totalExposure = exposure(book, prices);
   let heat = portfolioHeat(book, prices);
   let dailyNotional = ctx.dailyNotional;
-  let positions = Object.keys(book.positions).length;
+  let positions = positionCount(book);
   const bought = new Map<string, number>();
   /** Notional approved per strategy in this assessment, against its allocation. */
   const committed = new Map<string, number>();
@@ -49,10 +50,11 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
     const rules: RuleFired[] = [...(p.reasons ?? [])];
     const held = book.positions[p.symbol]?.quantity ?? 0;
 
-    // Leftovers under the minimum order size (a buy's fee taken in the coin, lot-size rounding) cannot be sold on
-    // any exchange: proposing them every cycle would only fill the records with rejections.
-    if (p.side === 'sell' && held * p.price < limits.minOrderNotional) {
-      return refusal(p.symbol, p.side, p.price, [...rules, { rule: 'dust-position', effect: 'block', detail: `position of ${held} (${money(held * p.price)}) is under the minimum order size ${limits.minOrderNotional}` }]);
+    // A sell is never refused for the project's minOrderNotional: only the venue's own minimum can stop an exit, and
+    // it says so on the order, which marks the position as dust once (domain/dust.ts). Dust is not proposed again.
+    const dust = book.positions[p.symbol]?.dust;
+    if (p.side === 'sell' && dust) {
+      return refusal(p.symbol, p.side, p.price, [...rules, { rule: 'dust-position', effect: 'block', detail: `position of ${held} (${money(held * p.price)}) is dust: ${dust.reason}` }]);
     }
     if (p.intent === 'protective-exit' || p.intent === 'trim') {
       const quantity = Math.min(held, p.quantity ?? held);
@@ -124,7 +126,7 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
 
     let worst = { symbol: '', c: -1 };
     for (const other of Object.keys(book.positions)) {
-      if (other === p.symbol || !stats[other] || !s) continue;
+      if (other === p.symbol || !stats[other] || !s || book.positions[other].dust) continue;
       const c = correlation(s.returns, stats[other].returns);
       if (Number.isFinite(c) && c > worst.c) worst = { symbol: other, c };
     }
@@ -138,8 +140,9 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
 
     cut('max-total-exposure', limits.maxTotalExposure * marked - totalExposure, `exposure ${money(totalExposure)} of at most ${money(limits.maxTotalExposure * marked)}`);
     cut('cash-buffer', (cash - limits.cashBuffer * marked) / (1 + ctx.costRate), `cash ${money(cash)} must keep ${money(limits.cashBuffer * marked)} in reserve`);
-    // A top-up shares the position's existing stop, which may sit further away than a fresh one would.
-    const existing = book.positions[p.symbol]?.protection;
+    // A top-up shares the position's existing stop, which may sit further away than a fresh one would; an entry
+    // that absorbs dust arms fresh levels for the whole.
+    const existing = book.positions[p.symbol]?.dust ? undefined : book.positions[p.symbol]?.protection;
     const stopDistance = existing
       ? p.price - effectiveStop(existing).level
       : setup?.stop !== undefined ? p.price - setup.stop : s && s.atr > 0 ? limits.stopAtrMultiple * s.atr : NaN;
@@ -155,7 +158,7 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
     // Fills may come in up to costRate above the decision price: the caps on traded notional allow for that.
     cut('max-daily-notional', (limits.maxDailyNotional - dailyNotional) / (1 + ctx.costRate), `daily cap ${money(limits.maxDailyNotional)}, ${money(dailyNotional)} used`);
 
-    if (held === 0 && positions >= limits.maxConcurrentPositions) {
+    if (tradableQuantity(book, p.symbol) === 0 && positions >= limits.maxConcurrentPositions) {
       rules.push({ rule: 'max-concurrent-positions', effect: 'block', detail: `${positions} positions open (limit ${limits.maxConcurrentPositions})` });
       notional = 0;
     }
@@ -168,7 +171,7 @@ export function assessRisk(proposals: TradeProposal[], verdicts: Record<string, 
     totalExposure += notional;
     dailyNotional += notional * (1 + ctx.costRate);
     if (stopDistance > 0) heat += quantity * stopDistance;
-    if (held === 0 && !bought.has(p.symbol)) positions += 1;
+    if (tradableQuantity(book, p.symbol) === 0 && !bought.has(p.symbol)) positions += 1;
     bought.set(p.symbol, (bought.get(p.symbol) ?? 0) + notional);
     if (setup) committed.set(setup.strategy, (committed.get(setup.strategy) ?? 0) + notional);
     const levels = setup ? { strategy: setup.strategy, stop: setup.stop, takeProfit: setup.takeProfit, trailingPct: setup.trailingPct } : undefined;

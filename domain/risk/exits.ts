@@ -8,7 +8,7 @@
  * never raises the stop that its own low is compared with (the order inside a candle is unknown).
  */
 import type { RiskLimits } from '../config';
-import type { EntryLevels, Protection, RuleFired } from '../types';
+import type { EntryLevels, PendingExit, Protection, RuleFired } from '../types';
 
 export interface CandleRange {
   time: number;
@@ -78,13 +78,27 @@ export function checkCandle(p: Protection, candle: CandleRange): { hit: ExitHit 
  * ones, and V8 copies a spread of a spread slowly (see domain/ledger.ts). The table fails to compile when
  * Protection gains a field this misses.
  */
-const PROTECTION_FIELDS: Record<keyof Protection, true> = { stop: true, takeProfit: true, highWater: true, trailDistance: true, trailPct: true, checkedThrough: true };
+const PROTECTION_FIELDS: Record<keyof Protection, true> = {
+  stop: true, takeProfit: true, highWater: true, trailDistance: true, trailPct: true, checkedThrough: true, pending: true,
+};
 void PROTECTION_FIELDS;
 
 function carried(p: Protection, highWater: number, checkedThrough: number): Protection {
   const next: Protection = { stop: p.stop, takeProfit: p.takeProfit, highWater, trailDistance: p.trailDistance, checkedThrough };
   if (p.trailPct !== undefined) next.trailPct = p.trailPct;
+  if (p.pending !== undefined) next.pending = p.pending;
   return next;
+}
+
+/** The levels with an exit marked as pending (the first one that fired is kept). */
+export function withPending(p: Protection, hit: ExitHit, candleTime: number): Protection {
+  if (p.pending) return p;
+  return { ...p, pending: { rule: hit.rule, detail: hit.detail, since: candleTime } };
+}
+
+/** The rule a pending exit reports on the cycles after the one that triggered it. */
+export function pendingRule(p: PendingExit): RuleFired {
+  return { rule: p.rule, effect: 'info', detail: `${p.detail} at ${new Date(p.since).toISOString()}; still pending: the position is sold on the next cycle that can` };
 }
 
 export function exitRule(hit: ExitHit): RuleFired {

@@ -11,7 +11,8 @@ import type { MarketStats } from '../marketStats';
 import type { StrategyProposal } from '../strategies/types';
 import type { PortfolioBook, RiskDecision, RuleFired, Side, Signal, TradeProposal } from '../types';
 import { cooldownCheck, type CooldownBook } from './cooldowns';
-import { armProtection, checkCandle, exitRule } from './exits';
+import { armProtection, checkCandle, exitRule, pendingRule, withPending } from './exits';
+import { positionCount, tradableQuantity } from '../dust';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
@@ -30,8 +31,15 @@ export function pricesOf(stats: Record<string, MarketStats>): Record<string, num
 /**
  * Checks every held position's protective levels against the newest candle. A position without levels (opened
  * before they existed, or when ATR was unknown) is armed now from the current price, so none stays unguarded.
+ *
+ * `keepPending`: a touched level stays pending (Protection.pending) and is proposed again on every later cycle
+ * until the position is sold, whatever those candles do: a failed or unexecuted exit is retried, never forgotten
+ * because its candle counts as checked. Dust (domain/dust.ts) cannot be sold: its levels are still checked (a
+ * touched stop stays pending), but no exit is proposed for it.
  */
-export function protectiveExits(book: PortfolioBook, stats: Record<string, MarketStats>, limits: RiskLimits): { exits: TradeProposal[]; book: PortfolioBook } {
+export function protectiveExits(
+  book: PortfolioBook, stats: Record<string, MarketStats>, limits: RiskLimits, options: { keepPending?: boolean } = {},
+): { exits: TradeProposal[]; book: PortfolioBook } {
   const exits: TradeProposal[] = [];
   // Nothing held, nothing to guard: the book as it is (most of a backtest's cycles are flat).
   if (isFlat(book)) return { exits, book };
@@ -45,8 +53,11 @@ export function protectiveExits(book: PortfolioBook, stats: Record<string, Marke
       continue;
     }
     const { hit, next } = checkCandle(p.protection, { time: s.time, open: s.open, high: s.high, low: s.low });
-    positions[p.symbol] = withProtection(p, next);
-    if (hit) exits.push({ symbol: p.symbol, side: 'sell', price: s.price, intent: 'protective-exit', quantity: p.quantity, reasons: [exitRule(hit)] });
+    positions[p.symbol] = withProtection(p, hit && options.keepPending ? withPending(next, hit, s.time) : next);
+    if (p.dust) continue;
+    const pending = options.keepPending ? p.protection.pending : undefined;
+    const reason = hit ? exitRule(hit) : pending ? pendingRule(pending) : null;
+    if (reason) exits.push({ symbol: p.symbol, side: 'sell', price: s.price, intent: 'protective-exit', quantity: p.quantity, reasons: [reason] });
   }
   return { exits, book: withPositions(book, positions) };
 }
@@ -70,6 +81,8 @@ export interface PlanContext {
   strategyProposals?: StrategyProposal[];
   /** Symbols with orders still resting on the book: one active intent per symbol, so nothing new is proposed. */
   restingSymbols?: string[];
+  /** Why no entry may be made this cycle (the account could not be reconciled), when that is so; exits go on. */
+  entriesBlocked?: RuleFired;
 }
 
 /** One entry-or-exit intent, from a model signal or a strategy, checked against the same rules. */
@@ -114,14 +127,15 @@ export function planTrades(signals: Signal[], ctx: PlanContext): TradePlan {
   for (const e of ctx.exits) busy.add(e.symbol);
   const proposals: TradeProposal[] = ctx.exits.map((e) => ({ ...e, signal: signalBySymbol.get(e.symbol) }));
   const refused: RiskDecision[] = [];
-  const positionsHeld = Object.keys(book.positions).length;
+  // Dust is no position: it takes no slot and blocks no entry (domain/dust.ts).
+  const positionsHeld = positionCount(book);
 
   // A strategy's exit sells the whole position: it goes before a trim of the same symbol.
   const exitsProposed = new Set<string>();
   for (const sp of ctx.strategyProposals ?? []) if (sp.side === 'sell') exitsProposed.add(sp.symbol);
   // Rebalancing: overweight positions are trimmed back to the target weight.
   for (const p of Object.values(book.positions)) {
-    if (busy.has(p.symbol) || exitsProposed.has(p.symbol) || !(marked > 0)) continue;
+    if (p.dust || busy.has(p.symbol) || exitsProposed.has(p.symbol) || !(marked > 0)) continue;
     const price = prices[p.symbol] ?? p.avgPrice;
     const weight = positionValue(book, p.symbol, prices) / marked;
     // A relative tolerance: an all-in position marked at its own fill price can come out a hair above 100%.
@@ -143,7 +157,7 @@ export function planTrades(signals: Signal[], ctx: PlanContext): TradePlan {
     }
   } else {
     for (const signal of signals) {
-      const held = book.positions[signal.symbol]?.quantity ?? 0;
+      const held = tradableQuantity(book, signal.symbol);
       const { up, down } = signal.probabilities;
       const side: Side = held > 0 && down > up ? 'sell' : 'buy';
       const noTrade: RuleFired | undefined = side === 'buy' && up <= down
@@ -159,7 +173,7 @@ export function planTrades(signals: Signal[], ctx: PlanContext): TradePlan {
     busy.add(symbol);
     const price = prices[symbol];
     if (price === undefined) continue;
-    const held = book.positions[symbol]?.quantity ?? 0;
+    const held = tradableQuantity(book, symbol);
     const refuse = (...rules: RuleFired[]) => refused.push(refusal(symbol, side, price, rules));
     const because: RuleFired[] = strategy ? [{ rule: `strategy:${strategy.strategy}`, effect: 'info', detail: strategy.reason }] : [];
     if (intent.noTrade) { refuse(intent.noTrade); continue; }
@@ -183,6 +197,7 @@ export function planTrades(signals: Signal[], ctx: PlanContext): TradePlan {
     }
     if (ctx.halt) { refuse(...because, { rule: 'halted', effect: 'block', detail: `${ctx.halt}; no new entries until a human resumes the portfolio` }); continue; }
     if (dailyHalt) { refuse(...because, dailyHalt); continue; }
+    if (ctx.entriesBlocked) { refuse(...because, ctx.entriesBlocked); continue; }
     const buy = cooldownCheck(ctx.cooldowns, symbol, 'buy', ctx.now, price, limits.cooldowns.overrideMove);
     if (buy.blocked) { refuse(...because, buy.rule!); continue; }
     if (buy.rule) infos.push(buy.rule);

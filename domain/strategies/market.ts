@@ -131,7 +131,7 @@ function consensusAt(s: PreparedSymbol, i: number): { ok: boolean; note: string 
   return { ok, note: notes.join(', ') };
 }
 
-const isHeld = (p: StrategyPosition | undefined): p is StrategyPosition => p !== undefined && p.quantity > 0;
+const isHeld = (p: StrategyPosition | undefined): p is StrategyPosition => p !== undefined && p.quantity > 0 && p.dust === undefined;
 
 function heldByStrategy(market: PreparedMarket, time: number, positions: Record<string, StrategyPosition>): AllocationContext['heldByStrategy'] {
   const held: AllocationContext['heldByStrategy'] = {};

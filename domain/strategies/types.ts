@@ -26,6 +26,8 @@ export interface StrategyPosition {
   openedAt?: number;
   /** The strategy that opened it, when one did. */
   strategy?: string;
+  /** Set on dust (domain/dust.ts): no position for the strategies, so an entry may absorb it. */
+  dust?: unknown;
 }
 
 /** One limit order of an entry ladder (the DCA grid): its price and its share of the entry's notional. */

@@ -280,10 +280,11 @@ describe('protective exits', () => {
     expect(d).toMatchObject({ approved: true, side: 'sell', quantity: 2, rules: [expect.objectContaining({ rule: 'stop-loss' })] });
   });
 
-  it('leaves dust under the minimum order size alone instead of proposing unsellable exits', () => {
-    const dust = held(newBook(0, T0), 'BTC/USDT', 0.05, 100); // 5 of quote, minimum 10
-    const exit: TradeProposal = { symbol: 'BTC/USDT', side: 'sell', price: 100, intent: 'protective-exit', quantity: 0.05 };
-    expect(rulesOf(assess([exit], dust)[0])).toEqual(['dust-position']);
+  it("sends the exit of a position under the project's minimum order to the venue: only the venue's own minimum may stop it", () => {
+    // 7.87 of quote: above Binance's 5, under the project's minOrderNotional of 10 (issue 11, defect 1).
+    const small = held(newBook(0, T0), 'BTC/USDT', 0.0787, 100);
+    const exit: TradeProposal = { symbol: 'BTC/USDT', side: 'sell', price: 100, intent: 'protective-exit', quantity: 0.0787 };
+    expect(assess([exit], small)[0]).toMatchObject({ approved: true, quantity: 0.0787 });
   });
 
   it('arms a position that has no protective levels yet from the current price and ATR', () => {
