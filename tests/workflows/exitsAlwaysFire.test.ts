@@ -1,0 +1,159 @@
+/**
+ * Issue 11, defect 2, through the real workflows: whatever stage of a cycle fails (features, the model missing or
+ * broken, the LLM down or answering garbage, the strategy engine throwing), the protective exit of the same candle
+ * is placed, filled and booked in that cycle. One stack for the file; each case is one portfolio running one cycle.
+ *
+ * The portfolio starts from a state holding BTC bought in an earlier run (its fill seeded in the paper broker's
+ * order store, so reconciliation agrees) with a stop far above any price: the first candle opens through it. SOL is
+ * traded too, on 2022-05-05 at 16:00, where dcaGrid proposes a SOL entry that reaches the LLM.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApplicationFailure } from '@temporalio/common';
+import * as llm from '../../activities/llm';
+import * as risk from '../../activities/risk';
+import { recentOrders } from '../../activities/persistence/queries';
+import { saveOrder } from '../../activities/persistence/orderStore';
+import { portfolioHandle, portfolioOps } from '../../client/tradingClient';
+import { DEFAULT_REGISTRY_ROOT, readCurrent } from '../../activities/modelRegistry';
+import { parseStrategyConfig, strategySelection, warmupCandles } from '../../domain/strategies';
+import { portfolioWorkflowId, TASK_QUEUES } from '../../domain/queues';
+import type { PortfolioConfig } from '../../domain/config';
+import type { PortfolioState } from '../../workflows/messages';
+import { STOP_ABOVE_ANY_PRICE } from '../helpers/cycleHarness';
+import { replayConfig, startTestStack, waitFor, type TestStack } from '../helpers/testStack';
+
+/** Faults the overridden activities raise while set; the workers run in this process. */
+const faults: { llm?: boolean; risk?: boolean } = {};
+let stack: TestStack;
+const dirs: string[] = [];
+beforeAll(async () => {
+  stack = await startTestStack();
+  await stack.startWorkers(undefined, {
+    llm: { validateTrades: (input: llm.ValidateTradesInput) => (faults.llm ? Promise.reject(ApplicationFailure.nonRetryable('the LLM worker is gone', 'LlmUnavailable')) : llm.validateTrades(input)) },
+    inference: {
+      assessTradeRisk: (input: risk.AssessTradeRiskInput) => (faults.risk ? Promise.reject(ApplicationFailure.nonRetryable('the risk worker is gone', 'RiskUnavailable')) : risk.assessTradeRisk(input)),
+    },
+  });
+});
+afterAll(async () => {
+  await stack?.teardown();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+const DECISION_CURSOR = Date.UTC(2022, 4, 5, 15); // the cycle fetches up to the 16:00 candle
+const BTC = { quantity: 0.05, price: 39_000, fee: 1.95 };
+
+/** Starts a portfolio from a state that holds BTC, runs one cycle, stops it, and returns its orders and last cycle. */
+async function oneCycle(configure: (config: PortfolioConfig) => PortfolioConfig = (c) => c, cursor = DECISION_CURSOR) {
+  const strategies = parseStrategyConfig(strategySelection(['dcaGrid', 'swing', 'channel']));
+  const config = configure(replayConfig({
+    symbols: ['BTC/USDT', 'SOL/USDT'], intervalMs: 3_600_000, strategies, candleLimit: Math.max(400, warmupCandles(strategies, '1h')),
+  }));
+  const instanceId = 'seeded01';
+  const cycleId = `${portfolioWorkflowId(config.portfolioId)}-${instanceId}-cycle-0`;
+  const request = {
+    clientOrderId: `seed-${config.portfolioId}`, portfolioId: config.portfolioId, cycleId, symbol: 'BTC/USDT', side: 'buy' as const, type: 'market' as const,
+    quantity: BTC.quantity, referencePrice: BTC.price,
+  };
+  await saveOrder(request, {
+    clientOrderId: request.clientOrderId, symbol: 'BTC/USDT', side: 'buy', status: 'filled', requestedQuantity: BTC.quantity, filledQuantity: BTC.quantity,
+    avgPrice: BTC.price, fee: BTC.fee, fills: [{ price: BTC.price, quantity: BTC.quantity, fee: BTC.fee, timestamp: cursor - 3_600_000 }], deduplicated: false,
+  }, { mode: 'paper', market: config.market });
+  const cash = config.initialCash - BTC.quantity * BTC.price - BTC.fee;
+  const state: PortfolioState = {
+    config, cursor: { time: cursor }, cooldowns: {}, paused: false, cycleNo: 0, instanceId, lastPrices: {},
+    book: {
+      cash, realizedPnlToday: 0, dayStartEquity: config.initialCash, day: '2022-05-05',
+      positions: { 'BTC/USDT': { symbol: 'BTC/USDT', quantity: BTC.quantity, avgPrice: BTC.price + BTC.fee / BTC.quantity, protection: STOP_ABOVE_ANY_PRICE } },
+    },
+  };
+  await stack.env.client.workflow.start('portfolioWorkflow', {
+    workflowId: portfolioWorkflowId(config.portfolioId), taskQueue: TASK_QUEUES.workflows, args: [{ config, state }],
+  });
+  const handle = portfolioHandle(stack.env.client, config.portfolioId);
+  const status = await waitFor('the first cycle', async () => {
+    const s = await portfolioOps.status(handle);
+    return s.cyclesRun >= 1 ? s : undefined;
+  }, 60_000);
+  await portfolioOps.stop(handle);
+  const orders = await recentOrders(config.portfolioId, 20);
+  const exit = orders.find((o) => o.symbol === 'BTC/USDT' && o.side === 'sell');
+  expect(exit).toMatchObject({ status: 'filled' });
+  expect(status.positions.find((p) => p.symbol === 'BTC/USDT')).toBeUndefined();
+  expect(status.cash).toBeGreaterThan(cash + BTC.quantity * 30_000);
+  return { status, orders, error: status.lastCycle?.error ?? '' };
+}
+
+/** MODEL_DIR for one case: the inference worker re-reads it on its next call. */
+async function withModelDir<T>(dir: string, run: () => Promise<T>): Promise<T> {
+  const before = process.env.MODEL_DIR;
+  process.env.MODEL_DIR = dir;
+  try {
+    return await run();
+  } finally {
+    if (before === undefined) delete process.env.MODEL_DIR;
+    else process.env.MODEL_DIR = before;
+  }
+}
+
+it('features error (too little history for the features)', async () => {
+  // 100 hours into the files (they start on 2021-04-04 20:00): the features need 359 candles.
+  const { error } = await oneCycle((c) => ({ ...c, strategies: undefined, candleLimit: 400 }), Date.UTC(2021, 3, 9));
+  expect(error).toMatch(/signals unavailable, only protective exits ran: InsufficientHistory/);
+}, 90_000);
+
+it('model missing: the strategy proposal reaches the LLM without a signal, and the exit is placed', async () => {
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'no-model-'));
+  dirs.push(empty);
+  const { error } = await withModelDir(empty, () => oneCycle());
+  expect(error).toMatch(/ModelNotFound|no model/i);
+  expect(error).not.toMatch(/InvalidLlmInput/);
+}, 90_000);
+
+it('model garbage: a model file that is not the one its manifest names', async () => {
+  const broken = fs.mkdtempSync(path.join(os.tmpdir(), 'broken-model-'));
+  dirs.push(broken);
+  const version = path.join(DEFAULT_REGISTRY_ROOT, readCurrent(DEFAULT_REGISTRY_ROOT)!);
+  fs.copyFileSync(path.join(version, 'manifest.json'), path.join(broken, 'manifest.json'));
+  fs.writeFileSync(path.join(broken, 'model.onnx'), 'not an onnx graph');
+  const { error } = await withModelDir(broken, () => oneCycle());
+  expect(error).toMatch(/signals unavailable/);
+}, 90_000);
+
+it('LLM down: the validation activity fails', async () => {
+  faults.llm = true;
+  try {
+    const { error, orders } = await oneCycle();
+    expect(error).toMatch(/LLM validation failed, exits went on: LlmUnavailable/);
+    expect(orders.some((o) => o.side === 'buy' && !o.id.startsWith('seed-'))).toBe(false);
+  } finally {
+    faults.llm = false;
+  }
+}, 90_000);
+
+it('LLM garbage: the model answers prose, the fallback decides', async () => {
+  stack.ollama.behaviour.respond = () => 'I would rather not say.';
+  try {
+    await oneCycle();
+  } finally {
+    stack.ollama.behaviour.respond = () => JSON.stringify({ approve: true, confidence: 0.8, reason: 'ok' });
+  }
+}, 90_000);
+
+it('strategy throws: a configuration an earlier version accepted that the strategy engine cannot run', async () => {
+  // A consensus timeframe finer than the base one: today's validation refuses it, an old portfolio's state may hold it.
+  const { error } = await oneCycle((c) => ({ ...c, strategies: { ...c.strategies!, consensus: { ...c.strategies!.consensus, enabled: true, timeframes: ['5m'] } } }));
+  expect(error).toMatch(/strategy engine failed, exits went on: Error: cannot resample 1h candles into 5m bars/);
+}, 90_000);
+
+it('risk activity fails: the exit is decided by the same rules in the workflow', async () => {
+  faults.risk = true;
+  try {
+    const { error } = await oneCycle();
+    expect(error).toMatch(/risk assessment failed, exits went on: RiskUnavailable/);
+  } finally {
+    faults.risk = false;
+  }
+}, 90_000);
