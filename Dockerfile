@@ -8,13 +8,14 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app
+# ONNXRUNTIME_NODE_INSTALL=skip: onnxruntime-node's install script (run by `npm rebuild` below) would download CUDA
+# binaries; the CPU build ships inside the npm package. (npm 11 does not run it at all: package.json's allowScripts.)
 ENV NODE_ENV=production \
-    NPM_CONFIG_UPDATE_NOTIFIER=false
+    NPM_CONFIG_UPDATE_NOTIFIER=false \
+    ONNXRUNTIME_NODE_INSTALL=skip
 
-# Dependencies first, so source edits do not reinstall them. .npmrc must be present for `npm ci`:
-# onnxruntime-node-install=skip keeps onnxruntime-node from downloading GPU binaries at install
-# (the CPU build ships inside the npm package). Scripts wait for the sources: the project's
-# postinstall needs scripts/ and prisma/.
+# Dependencies first, so source edits do not reinstall them; .npmrc (fund, audit) is read by `npm ci`. Scripts wait
+# for the sources: the project's postinstall needs scripts/ and prisma/.
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 

@@ -11,7 +11,8 @@
  * - risk: the risk activity's function itself; features and signals: looked up in precomputed columns (on another
  *   timeframe than the model's, the cycle's fetch of the model's 1h candles is served from the series the rows were
  *   computed on: ./modelCandles.ts);
- * - the LLM: a deterministic verdict (approve at full size, or the configured fallback policy's outcome);
+ * - the LLM: a deterministic verdict (approve at full size, or the configured fallback policy's outcome), or the real
+ *   model through the LLM activity's function with its answers cached on disk (`ollama`);
  * - reconciliation: always in sync (the paper account is this very book); records go to the engine's log;
  * - market statistics: summarizeMarket's exact values from true ranges and returns computed once per series
  *   (`seriesColumns`), ATRs eight windows at a time (`atrBlock`), and no per-cycle risk report (`reportRisk:
@@ -28,15 +29,18 @@ import type { LlmPolicy } from '../domain/config';
 import { paperCosts, type PaperTerms } from '../activities/execution/paperBroker';
 import { paperFees } from '../activities/execution/paperFees';
 import { advanceRestingOrder, matchedThrough, placePaperOrderAt } from '../activities/execution/paperOrderRules';
-import { FALLBACK_OUTCOME } from '../activities/llm';
+import { FALLBACK_OUTCOME, validateTrades, type AnswerCache } from '../activities/llm';
 import { assessTradeRisk } from '../activities/risk';
 import { indexAfter } from '../activities/market/seriesWindow';
 import { prepareMarket, proposeAt, type PreparedMarket, type StrategyConfig } from '../domain/strategies';
 import type { BacktestData } from './data';
 import { closedModelCandles } from './modelCandles';
 
-/** How the LLM check is replaced: approve every trade at full size, or apply the portfolio's fallback policy. */
-export type VerdictPolicy = 'approve' | 'fallback';
+/**
+ * The LLM stage: approve every trade at full size, apply the portfolio's fallback policy, or ask the real model at
+ * OLLAMA_HOST through the LLM activity's own function (its answers cached on disk: ./llmCache.ts).
+ */
+export type VerdictPolicy = 'approve' | 'fallback' | 'ollama';
 
 /** Features and model signals computed ahead of the run (backtest/signals.ts); absent without --ml. */
 export interface PrecomputedSignals {
@@ -57,6 +61,8 @@ export interface EffectsOptions {
   signals?: PrecomputedSignals;
   /** Receives every cycle's record (decisions, orders, book). */
   record(record: CycleRecord): void;
+  /** `verdicts: 'ollama'`: the cache of the model's answers. */
+  llmCache?: AnswerCache;
   warn?(message: string, attributes?: Record<string, unknown>): void;
 }
 
@@ -437,6 +443,7 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
     },
 
     async validateTrades(input) {
+      if (options.verdicts === 'ollama') return validateTrades(input, options.llmCache);
       return input.proposals.map((p) => verdictFor(p.symbol, input.policy));
     },
 

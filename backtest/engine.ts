@@ -22,9 +22,10 @@ import type { RestingOrder } from '../domain/cycle/restingOrders';
 import type { CycleRecord, MarketCursor, PortfolioBook, RiskDecision, TradeStats } from '../domain/types';
 import type { BacktestData } from './data';
 import { createBacktestEffects, type BacktestEffects, type PrecomputedSignals, type VerdictPolicy } from './effects';
+import type { CountingCache } from './llmCache';
 import { computeMetrics, groupMetrics } from './metrics';
 import { RoundTripBook } from './roundTrips';
-import { RefusalTally } from './refusals';
+import { RefusalTally, VerdictTally } from './refusals';
 import { effectiveStop } from '../domain/risk/exits';
 import type { BacktestFill, BacktestResult, Coverage, DecisionLogEntry, EquityPoint, ExitReason, FinalPosition } from './types';
 
@@ -37,6 +38,10 @@ export interface EngineSettings {
   keepDecisions?: boolean;
   /** Echoed into the result as given. */
   settings?: Record<string, unknown>;
+  /** `verdicts: 'ollama'`: the cache of the model's answers. */
+  llmCache?: CountingCache;
+  /** Said first among the result's warnings (model signals in sample). */
+  warnings?: string[];
   /**
    * Skip the cycles that provably decide nothing (default true; see `quietCycle`). Off, every candle runs the whole
    * cycle: tests/unit/backtest/fastPaths.test.ts holds both to the same result.
@@ -87,6 +92,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
   let lastRecord: CycleRecord | undefined;
   const fx: BacktestEffects = createBacktestEffects({
     data, market: config.market, verdicts: settings.verdicts, signals: settings.signals, record: (r) => (lastRecord = r),
+    ...(settings.llmCache && { llmCache: settings.llmCache }),
   });
 
   let book: PortfolioBook = newBook(config.initialCash, data.timeline[0] ?? data.from);
@@ -102,6 +108,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
 
   const trips = new RoundTripBook();
   const refusals = new RefusalTally();
+  const llm = new VerdictTally();
   const fills: BacktestFill[] = [];
   const decisions: DecisionLogEntry[] = [];
   const start = data.timeline[0] ?? data.from;
@@ -218,7 +225,10 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
     for (const [key, c] of cooldownsOpenedBy(trades, now, limits.cooldowns)) cooldowns[key] = c;
     if (trades.length > 0) followTrades(trades, lastRecord, false);
     const record = lastRecord as CycleRecord | undefined;
-    if (record) refusals.add(record.decisions, record.strategies?.considered);
+    if (record) {
+      refusals.add(record.decisions, record.strategies?.considered);
+      for (const v of record.verdicts) llm.count(v);
+    }
     if (keepDecisions && record && (record.decisions.length > 0 || record.error)) {
       decisions.push({ time, cycleNo, decisions: record.decisions, ...(record.error && { error: record.error }) });
     }
@@ -258,8 +268,9 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
     bySymbol: groupMetrics(config.initialCash, start, end, trades, (t) => t.symbol, openIntervals.map((o) => ({ key: o.symbol, interval: o.interval }))),
     capitalExposure: invested.length > 0 ? invested.reduce((a, b) => a + b, 0) / invested.length : 0,
     finalPositions: finalPositions(book, lastPrices),
-    ...coverageOf(data),
+    ...withWarnings(coverageOf(data), settings.warnings ?? []),
     refusals: refusals.summary(),
+    llm: { policy: settings.verdicts, ...llm.summary(), ...(settings.llmCache && { cacheHits: settings.llmCache.hits, cacheStored: settings.llmCache.stored, cacheDir: settings.llmCache.dir }) },
   };
 }
 
@@ -274,6 +285,10 @@ function finalPositions(book: PortfolioBook, prices: Record<string, number>): Fi
       ...(p.dust && { dust: p.dust.reason }),
     };
   });
+}
+
+function withWarnings<T extends { warnings: string[] }>(x: T, first: string[]): T {
+  return { ...x, warnings: [...first, ...x.warnings] };
 }
 
 /** What each symbol's data covers inside the range, and a warning for each end of the range the data does not reach. */

@@ -2,14 +2,17 @@
  * The backtester's programmatic API. `runBacktest` = `loadBacktest` (files, checks, optional model signals) +
  * `runLoadedBacktest` (the engine alone), so a bench can time the engine without the loading.
  */
-import { checkConfig, defaultConfig, portfolioConfigSchema, type EntryOrders, type PortfolioConfig, type RiskPatch } from '../domain/config';
+import { portfolioConfigSchema, type EntryOrders, type PortfolioConfig, type RiskPatch } from '../domain/config';
+import { ConfigInputError, portfolioConfigFrom } from '../domain/configInput';
 import {
   describeStrategyConfigErrors, strategyConfigSchema, warmupCandles, type StrategyConfig, type StrategyConfigInput, type StrategyName,
 } from '../domain/strategies';
 import { BacktestInputError, checkRequest, loadBacktestData, parseTime, prepareData, type BacktestData } from './data';
 import type { PrecomputedSignals, VerdictPolicy } from './effects';
+import { diskAnswerCache, type CountingCache } from './llmCache';
 import { engine } from './compiled';
 import { precomputeModelSignals } from './signals';
+import { readManifest, resolveModelDir } from '../activities/modelRegistry';
 import type { BacktestResult } from './types';
 
 export type { BacktestResult, ClosedTrade, Metrics, EquityPoint } from './types';
@@ -23,8 +26,16 @@ export interface BacktestOptions {
   /** `YYYY-MM-DD` (UTC), an ISO date-time, or ms. A date alone as `to` includes that whole day. */
   from: string | number;
   to: string | number;
-  /** The strategy engine's configuration (validated with its defaults); see `strategySelection`. */
-  strategies: StrategyConfigInput;
+  /**
+   * The portfolio configuration to backtest, as `tradectl start --config` reads it (any field left out takes its
+   * default); its market becomes `replay:<dataDir>` and its mode paper. Absent: the default portfolio.
+   */
+  config?: Record<string, unknown>;
+  /**
+   * The strategy engine's configuration (validated with its defaults); see `strategySelection`. Absent: the
+   * configuration's own strategies, and without them the portfolio trades the model's signals, as `npm start` does.
+   */
+  strategies?: StrategyConfigInput;
   cash?: number;
   /** Paper costs: fee per fill (fraction) and half-spread in basis points. */
   feeRate?: number;
@@ -34,8 +45,13 @@ export interface BacktestOptions {
    * each decision reads the row of the last hour closed at it (5m: the backtest's candles aggregated into hours).
    */
   ml?: boolean;
-  /** In place of the LLM: approve everything at full size (default), or apply the portfolio's fallback policy. */
+  /**
+   * The LLM stage: approve everything at full size (the API's default), apply the portfolio's fallback policy
+   * (`tradectl backtest`'s default), or ask the model at OLLAMA_HOST with its verdicts cached on disk by prompt hash.
+   */
   verdicts?: VerdictPolicy;
+  /** `verdicts: 'ollama'`: where its answers are cached (default data/llm-cache). */
+  llmCacheDir?: string;
   risk?: RiskPatch;
   orders?: EntryOrders;
   /** Candles per cycle; default the portfolio's, raised to what the strategies need. */
@@ -44,13 +60,27 @@ export interface BacktestOptions {
   keepDecisions?: boolean;
 }
 
+/**
+ * Signals over the served model's own development window (what it was fitted, calibrated and chosen on) are in
+ * sample: the report says so, with the date from which they are out of sample.
+ */
+function inSampleWarning(from: number): string[] {
+  const manifest = readManifest(resolveModelDir()) as unknown as { version: string; windows?: { development?: { to: string }; test?: { from: string } } };
+  const developedTo = Date.parse(manifest.windows?.development?.to ?? '');
+  if (!(from <= developedTo)) return [];
+  return [`the model ${manifest.version} was fitted and chosen on data up to ${manifest.windows!.development!.to}: its signals before then are IN SAMPLE; out of sample from ${manifest.windows?.test?.from ?? 'after it'}`];
+}
+
 export interface LoadedBacktest {
   data: BacktestData;
   config: PortfolioConfig;
   signals?: PrecomputedSignals;
   verdicts: VerdictPolicy;
+  llmCache?: CountingCache;
   keepDecisions: boolean;
   settings: Record<string, unknown>;
+  /** Said at the top of the report (in-sample model signals). */
+  warnings?: string[];
 }
 
 export function parseStrategies(input: StrategyConfigInput): StrategyConfig {
@@ -59,10 +89,26 @@ export function parseStrategies(input: StrategyConfigInput): StrategyConfig {
   return parsed.data;
 }
 
-/** The portfolio configuration a backtest runs with: the defaults, the market `replay:<dataDir>`, the options. */
-export function backtestConfig(options: BacktestOptions, strategies: StrategyConfig): PortfolioConfig {
-  const base = defaultConfig({ portfolioId: 'backtest', market: `replay:${options.dataDir}` });
-  const need = warmupCandles(strategies, options.timeframe);
+/** The strategies a backtest trades: the options', else the configuration's, else none (the model's signals). */
+function chosenStrategies(options: BacktestOptions): StrategyConfig | undefined {
+  const input = options.strategies ?? (options.config?.strategies as StrategyConfigInput | undefined);
+  return input === undefined || input === null ? undefined : parseStrategies(input);
+}
+
+/**
+ * The portfolio configuration a backtest runs with: the configuration given (or the default portfolio), its market
+ * `replay:<dataDir>`, paper, and the options over it.
+ */
+export function backtestConfig(options: BacktestOptions, strategies: StrategyConfig | undefined): PortfolioConfig {
+  let base: PortfolioConfig;
+  try {
+    const { strategies: _fromFile, ...rest } = options.config ?? {};
+    base = portfolioConfigFrom({ ...rest, portfolioId: 'backtest', mode: 'paper', market: `replay:${options.dataDir}` }, {}, 'configuration');
+  } catch (err) {
+    throw new BacktestInputError(err instanceof ConfigInputError ? err.message : String(err));
+  }
+  const timeframe = options.timeframe as PortfolioConfig['timeframe'];
+  const need = strategies ? warmupCandles(strategies, timeframe) : 0;
   const most = portfolioConfigSchema.innerType().shape.candleLimit.maxValue ?? Infinity;
   if (need > most) {
     // The live cycle could not fetch that much history, so such a portfolio could not run: refuse to backtest it.
@@ -72,20 +118,18 @@ export function backtestConfig(options: BacktestOptions, strategies: StrategyCon
     );
   }
   const candleLimit = options.candleLimit ?? Math.max(base.candleLimit, need);
-  const candidate: PortfolioConfig = {
-    ...base,
-    symbols: options.symbols,
-    timeframe: options.timeframe as PortfolioConfig['timeframe'],
-    candleLimit,
-    initialCash: options.cash ?? base.initialCash,
-    paper: { feeRate: options.feeRate ?? base.paper.feeRate, slippageBps: options.slippageBps ?? base.paper.slippageBps },
-    risk: { ...base.risk, ...options.risk, cooldowns: { ...base.risk.cooldowns, ...options.risk?.cooldowns } } as PortfolioConfig['risk'],
-    ...(options.orders && { orders: options.orders }),
-    strategies,
-  };
-  const checked = checkConfig(candidate);
-  if (!checked.ok) throw new BacktestInputError(`configuration: ${checked.reason}`);
-  return checked.config;
+  try {
+    return portfolioConfigFrom(base as unknown as Record<string, unknown>, {
+      symbols: options.symbols, timeframe, candleLimit,
+      ...(options.cash !== undefined && { initialCash: options.cash }),
+      paper: { ...(options.feeRate !== undefined && { feeRate: options.feeRate }), ...(options.slippageBps !== undefined && { slippageBps: options.slippageBps }) },
+      ...(options.risk && { risk: options.risk }),
+      ...(options.orders && { orders: options.orders }),
+      ...(strategies && { strategies }),
+    }, 'configuration');
+  } catch (err) {
+    throw new BacktestInputError(err instanceof ConfigInputError ? err.message : String(err));
+  }
 }
 
 export async function loadBacktest(options: BacktestOptions): Promise<LoadedBacktest> {
@@ -93,22 +137,26 @@ export async function loadBacktest(options: BacktestOptions): Promise<LoadedBack
   const to = parseTime(options.to, 'to', true);
   const request = { dataDir: options.dataDir, symbols: options.symbols, timeframe: options.timeframe, from, to };
   checkRequest(request);
-  const config = backtestConfig(options, parseStrategies(options.strategies));
+  const config = backtestConfig(options, chosenStrategies(options));
   const data = await loadBacktestData(request);
-  const signals = options.ml ? await precomputeModelSignals(data) : undefined;
-  return withConfig({ data, config, signals, verdicts: 'approve', keepDecisions: true, settings: {} }, options);
+  // A portfolio without strategies trades the model's signals: they are part of the configuration, not an option.
+  const signals = options.ml || !config.strategies ? await precomputeModelSignals(data) : undefined;
+  const warnings = signals ? inSampleWarning(data.from) : [];
+  return withConfig({ data, config, signals, verdicts: 'approve', keepDecisions: true, settings: {}, warnings }, options);
 }
 
 /** The same loaded candles (and model signals) under another configuration: a parameter search's next candidate. */
 export function withConfig(loaded: LoadedBacktest, options: BacktestOptions): LoadedBacktest {
-  const config = backtestConfig(options, parseStrategies(options.strategies));
+  const config = backtestConfig(options, chosenStrategies(options));
   const verdicts = options.verdicts ?? 'approve';
   const { data } = loaded;
+  const llmCache = verdicts === 'ollama' ? loaded.llmCache ?? diskAnswerCache(options.llmCacheDir ?? 'data/llm-cache') : undefined;
   return {
-    ...loaded, config, verdicts, keepDecisions: options.keepDecisions ?? true,
+    ...loaded, config, verdicts, keepDecisions: options.keepDecisions ?? true, ...(llmCache && { llmCache }),
     settings: {
       dataDir: options.dataDir, symbols: options.symbols, timeframe: options.timeframe, from: new Date(data.from).toISOString(), to: new Date(data.to).toISOString(),
-      ml: Boolean(options.ml), verdicts, config,
+      ml: Boolean(loaded.signals), verdicts, config,
+      ...(verdicts === 'ollama' && { llm: { host: process.env.OLLAMA_HOST || 'http://127.0.0.1:11434', model: config.llm.model, cacheDir: options.llmCacheDir ?? 'data/llm-cache' } }),
     },
   };
 }
@@ -117,6 +165,8 @@ export function runLoadedBacktest(loaded: LoadedBacktest, options: { skipQuietCy
   return engine().runEngine(loaded.data, {
     ...options,
     config: loaded.config, verdicts: loaded.verdicts, signals: loaded.signals, keepDecisions: loaded.keepDecisions, settings: loaded.settings,
+    ...(loaded.llmCache && { llmCache: loaded.llmCache }),
+    ...(loaded.warnings?.length && { warnings: loaded.warnings }),
   });
 }
 

@@ -4,7 +4,7 @@
  * makes no trade or refuses most of what it weighed, so a silent run says why it was silent.
  */
 import type { ConsideredProposal } from '../domain/strategies';
-import type { RiskDecision } from '../domain/types';
+import type { LlmVerdict, RiskDecision } from '../domain/types';
 
 export interface RefusalCount {
   /** A risk rule (`min-order-size`), or the strategy manager's reason with its numbers replaced by `#`. */
@@ -91,5 +91,25 @@ export class RefusalTally {
   summary(limit = 5): RefusalSummary {
     const top = [...this.counts.entries()].map(([rule, v]) => ({ rule, ...v })).sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule));
     return { approved: this.approved, refused: this.refused, dropped: this.dropped, top: top.slice(0, limit) };
+  }
+}
+
+/** The LLM stage's verdicts over a run: how many, how many were the fallback policy's and why. */
+export class VerdictTally {
+  private verdicts = 0;
+  private approved = 0;
+  private readonly fallbacks = new Map<string, number>();
+
+  count(v: LlmVerdict): void {
+    this.verdicts++;
+    if (v.approve) this.approved++;
+    if (v.fallback) {
+      const why = (v.fallbackReason ?? 'fallback').split(':')[0];
+      this.fallbacks.set(why, (this.fallbacks.get(why) ?? 0) + 1);
+    }
+  }
+
+  summary(): { verdicts: number; approved: number; fallbacks: Record<string, number> } {
+    return { verdicts: this.verdicts, approved: this.approved, fallbacks: Object.fromEntries(this.fallbacks) };
   }
 }

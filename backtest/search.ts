@@ -149,11 +149,13 @@ export async function runSearch(options: SearchOptions): Promise<SearchResult> {
   }
   const candidates = options.kind === 'grid' ? gridCandidates(options.space) : randomCandidates(options.space, options.samples ?? 20, options.seed ?? 1);
   // Every candidate must be a valid configuration before any thread starts.
-  const backtest = { ...options.backtest, from, to };
-  const optionsFor = (params: Parameters): BacktestOptions => ({ ...backtest, strategies: merge(backtest.strategies, nestParameters(params)) as BacktestOptions['strategies'] });
+  const strategies = (options.backtest.strategies ?? options.backtest.config?.strategies) as BacktestOptions['strategies'];
+  if (!strategies) throw new BacktestInputError('backtest-search searches strategy parameters: name the strategies (--strategy, or a --config with a strategies section)');
+  const backtest = { ...options.backtest, from, to, strategies };
+  const optionsFor = (params: Parameters): BacktestOptions => ({ ...backtest, strategies: merge(strategies, nestParameters(params)) as BacktestOptions['strategies'] });
   for (const c of candidates) {
     try {
-      parseStrategies(optionsFor(c).strategies);
+      parseStrategies(optionsFor(c).strategies!);
     } catch (err) {
       throw new BacktestInputError(`candidate ${JSON.stringify(c)}: ${(err as Error).message}`);
     }

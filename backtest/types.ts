@@ -142,4 +142,16 @@ export interface BacktestResult {
   coverage: Record<string, Coverage>;
   warnings: string[];
   refusals: RefusalSummary;
+  /** The LLM stage: its policy, its verdicts, the fallback ones by reason, and (ollama) the cache's use. */
+  llm: LlmSummary;
+}
+
+export interface LlmSummary {
+  policy: string;
+  verdicts: number;
+  approved: number;
+  fallbacks: Record<string, number>;
+  cacheHits?: number;
+  cacheStored?: number;
+  cacheDir?: string;
 }

@@ -9,6 +9,9 @@ import { parseTime } from '../backtest/data';
 import { formatSummary } from '../backtest/report/summary';
 import { reportName, writeReports } from '../backtest/report/write';
 import { formatSearch, parseSpace, runSearch, type SearchKind } from '../backtest/search';
+import type { VerdictPolicy } from '../backtest/effects';
+import { enabledStrategies, parseStrategyConfig, type StrategyConfigInput } from '../domain/strategies';
+import { readConfigFile } from './configFile';
 
 function list(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -57,30 +60,65 @@ function backtestOptions(command: Command): Command {
     .requiredOption('-s, --symbols <list>', 'comma-separated symbols, e.g. BTC/USDT,ETH/USDT', symbols)
     .requiredOption('--from <date>', 'first day (UTC), YYYY-MM-DD or an ISO date-time', date('from', false))
     .requiredOption('--to <date>', 'last day (UTC, included), YYYY-MM-DD or an ISO date-time', date('to', true))
-    .requiredOption('--strategy <list>', 'strategies to run, comma-separated (equal shares of equity), e.g. momentum,channel', list)
+    .option('--strategy <list>', 'strategies to run, comma-separated, each with an equal share of equity, e.g. momentum,channel (absent: those of --config, else the default portfolio, which trades the model\'s signals as `tradectl start` does)', list)
+    .option('--config <file>', 'the portfolio configuration to backtest, JSON or YAML, as `tradectl start --config` reads it (its market becomes the data dir)')
     .option('-t, --timeframe <tf>', 'base candle timeframe', '1h')
-    .option('--params <json>', 'strategy parameters merged over the selection, e.g. \'{"momentum":{"fast":10},"regime":{"enabled":false}}\'', json('--params'))
-    .option('--cash <amount>', 'starting cash', number('--cash', (n) => n > 0, 'a positive number'), 10_000)
+    .option('--params <json>', 'strategy parameters merged over the selection (or over --config\'s strategies), e.g. \'{"momentum":{"fast":10},"regime":{"enabled":false}}\'', json('--params'))
+    .option('--risk <json>', 'risk limits merged over the configuration\'s, e.g. \'{"kellySizing":false,"minOrderNotional":5}\'', json('--risk'))
+    .option('--cash <amount>', 'starting cash', number('--cash', (n) => n > 0, 'a positive number'))
     .option('--fee <rate>', 'fee per fill as a fraction, e.g. 0.001', number('--fee', (n) => n >= 0 && n <= 0.01, 'a fraction between 0 and 0.01'))
     .option('--slippage-bps <bps>', 'half-spread paid by market orders, basis points', number('--slippage-bps', (n) => n >= 0 && n <= 500, 'between 0 and 500'))
     .option('--ml', "use the signal model's signals in the strategies' ML gate (1h features: on a shorter timeframe, those of the last closed hour)")
-    .option('--llm <policy>', "in place of the LLM: 'approve' every trade, or apply the 'fallback' policy", 'approve');
+    .option('--llm <policy>', "the LLM stage: 'fallback' applies the portfolio's fallback policy (paper: approve at half size), 'approve' approves everything at full size, 'ollama' asks the model at OLLAMA_HOST (answers cached by prompt hash, see --llm-cache)", 'fallback')
+    .option('--llm-cache <dir>', "--llm ollama: where the model's answers are kept, so a rerun is fast and identical", 'data/llm-cache');
+}
+
+const LLM_POLICIES: VerdictPolicy[] = ['fallback', 'approve', 'ollama'];
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) {
+    const cur = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)
+      ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>) : v;
+  }
+  return out;
+}
+
+/** The strategies of the run: --strategy (with --params), else --config's (with --params over them), else none. */
+function strategiesOf(opts: Record<string, unknown>, config: Record<string, unknown> | undefined): StrategyConfigInput | undefined {
+  const params = (opts.params as Record<string, unknown> | undefined) ?? {};
+  if (opts.strategy) return strategySelection(opts.strategy as string[], params);
+  const fromFile = config?.strategies as Record<string, unknown> | undefined;
+  if (fromFile) return deepMerge(fromFile, params) as StrategyConfigInput;
+  if (opts.params) throw new InvalidArgumentError('--params sets strategy parameters: name the strategies with --strategy, or give a --config with a strategies section');
+  return undefined;
+}
+
+/** The strategies' names for the report's file name; the model for a portfolio without strategies. */
+export function runName(strategies: StrategyConfigInput | undefined): string[] {
+  return strategies ? enabledStrategies(parseStrategyConfig(strategies)) : ['model'];
 }
 
 function toOptions(opts: Record<string, unknown>, keepDecisions: boolean): BacktestOptions {
-  if (opts.llm !== 'approve' && opts.llm !== 'fallback') throw new InvalidArgumentError(`--llm must be approve or fallback, got '${String(opts.llm)}'`);
+  if (!LLM_POLICIES.includes(opts.llm as VerdictPolicy)) throw new InvalidArgumentError(`--llm must be one of ${LLM_POLICIES.join(', ')}, got '${String(opts.llm)}'`);
+  const config = opts.config ? readConfigFile(opts.config as string) : undefined;
+  const strategies = strategiesOf(opts, config);
   return {
     dataDir: opts.data as string,
     symbols: opts.symbols as string[],
     timeframe: opts.timeframe as string,
     from: opts.from as string,
     to: opts.to as string,
-    strategies: strategySelection(opts.strategy as string[], (opts.params as Record<string, unknown>) ?? {}),
-    cash: opts.cash as number,
+    ...(config && { config }),
+    ...(strategies && { strategies }),
+    ...(opts.risk !== undefined && { risk: opts.risk as BacktestOptions['risk'] }),
+    ...(opts.cash !== undefined && { cash: opts.cash as number }),
     ...(opts.fee !== undefined && { feeRate: opts.fee as number }),
     ...(opts.slippageBps !== undefined && { slippageBps: opts.slippageBps as number }),
     ml: Boolean(opts.ml),
-    verdicts: opts.llm,
+    verdicts: opts.llm as VerdictPolicy,
+    llmCacheDir: opts.llmCache as string,
     keepDecisions,
   };
 }
@@ -90,10 +128,11 @@ export function registerBacktestCommands(program: Command, out: (line: string) =
     .description('backtest strategies over CSV candles with the trading cycle\'s own code; prints a summary, writes HTML and JSON reports')
     .option('-o, --out <dir>', 'where the reports go', 'data/backtests')
     .action(async (opts) => {
-      const loaded = await loadBacktest(toOptions(opts, true));
+      const options = toOptions(opts, true);
+      const loaded = await loadBacktest(options);
       const result = await runLoadedBacktest(loaded);
       out(formatSummary(result));
-      const name = reportName(opts.strategy, opts.symbols, opts.timeframe, loaded.data.from, loaded.data.to);
+      const name = reportName(runName(loaded.config.strategies), opts.symbols, opts.timeframe, loaded.data.from, loaded.data.to);
       const files = await writeReports(result, opts.out, name);
       out(`\nreports: ${files.html}\n         ${files.json}`);
     });

@@ -4,13 +4,16 @@
  */
 import { msToNumber } from '@temporalio/common/lib/time';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../activities/execution/liveBroker';
+import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../domain/liveOptIn';
 import { recentCycles, recentOrders, traceOrder } from '../activities/persistence/queries';
 import { closeDatabases } from '../prisma/database';
 import { checkConfig, defaultConfig, DEFAULT_ENTRY_ORDERS, TIMEFRAMES, type ConfigPatch, type PortfolioConfig } from '../domain/config';
 import { portfolioWorkflowId } from '../domain/queues';
 import { parseStrategyConfig, strategySelection, warmupCandles } from '../domain/strategies';
 import { registerBacktestCommands } from './backtestCommands';
+import { readConfigFile } from './configFile';
+import { failureMessage } from './failureMessage';
+import { portfolioConfigFrom } from '../domain/configInput';
 import { registerCheckExchange } from './checkExchange';
 import { registerModelCommands } from './modelCommands';
 import { chooseMarket } from './marketChoice';
@@ -86,11 +89,18 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
     .option('--entry <type>', 'entry orders: market (default) or limit (resting 10 bps under the price for up to 15 minutes)')
     .option('--stops <kind>', 'protective stops: emulated (default) or native (stop orders resting on the exchange)')
     .option('--live', `trade REAL MONEY (also needs ${LIVE_OPT_IN_ENV}=${LIVE_OPT_IN_VALUE})`)
-    .action(async (opts) => {
+    .option('--config <file>', 'the portfolio configuration, JSON or YAML, the file `tradectl backtest --config` reads; the options above override it')
+    .action(async (opts, command: Command) => {
       if (opts.live && process.env[LIVE_OPT_IN_ENV] !== LIVE_OPT_IN_VALUE) {
         throw new Error(`--live needs ${LIVE_OPT_IN_ENV}=${LIVE_OPT_IN_VALUE} in the environment: live mode trades real money`);
       }
-      const base = defaultConfig({ mode: opts.live ? 'live' : 'paper', portfolioId: opts.portfolio });
+      // A configuration file gives the base (its portfolio id unless --portfolio names one); the flags override it.
+      const explicitId = command.getOptionValueSource('portfolio') !== 'default';
+      const file = opts.config ? readConfigFile(opts.config) : undefined;
+      if (file?.mode === 'live' && !opts.live) throw new Error(`--config ${opts.config} says mode: live; live trading also needs --live (and ${LIVE_OPT_IN_ENV})`);
+      const base = file
+        ? portfolioConfigFrom(file, { mode: opts.live ? 'live' : 'paper', ...(explicitId && { portfolioId: opts.portfolio }) }, `--config ${opts.config}`)
+        : defaultConfig({ mode: opts.live ? 'live' : 'paper', portfolioId: opts.portfolio });
       const candidate: PortfolioConfig = {
         ...base,
         ...(opts.symbols && { symbols: opts.symbols }),
@@ -113,7 +123,7 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
       if (!checked.ok) throw new Error(`invalid configuration: ${checked.reason}`);
       if (opts.live) {
         err('*'.repeat(78));
-        err(`** LIVE MODE: portfolio '${opts.portfolio}' will place REAL orders on ${checked.config.market} with REAL money.`);
+        err(`** LIVE MODE: portfolio '${checked.config.portfolioId}' will place REAL orders on ${checked.config.market} with REAL money.`);
         err('** Keys are read by the execution worker from its environment; nothing secret goes through Temporal.');
         err('*'.repeat(78));
       }
@@ -254,10 +264,11 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     const error = e as { code?: string; exitCode?: number; message?: string };
     if (error.code?.startsWith('commander.')) return error.exitCode ?? 2; // commander printed the problem already
-    console.error(`tradectl: ${error.message ?? String(e)}`);
+    console.error(`tradectl: ${failureMessage(e)}`);
     return 1;
   } finally {
-    await closeDatabases();
+    // Only a command that used the database opened it (the fast commands never load it: bin/buildCli.js).
+    if (Object.keys(require.cache).some((file) => /[\\/]prisma[\\/]database\.ts$/.test(file))) await closeDatabases();
   }
 }
 

@@ -26,7 +26,12 @@ export function temporalNamespace(): string {
 }
 
 export async function connectClient(address = temporalAddress(), namespace = temporalNamespace()): Promise<Client> {
-  const connection = await Connection.connect({ address, connectTimeout: '5s' });
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, connectTimeout: '5s' });
+  } catch (err) {
+    throw new Error(`no Temporal server answers at ${address} (TEMPORAL_ADDRESS): ${(err as Error).message}`);
+  }
   return new Client({ connection, namespace });
 }
 

@@ -25,8 +25,9 @@ import { cumulativeFill, toOrderStatus, tradesInOrder, tradeToFill, type MarketA
 import { findExchangeOrder } from './orderLookup';
 import { prepareOrder, type PreparedOrder } from './orderRules';
 
-export const LIVE_OPT_IN_ENV = 'TRADER_LIVE_TRADING';
-export const LIVE_OPT_IN_VALUE = 'i-accept-real-money-risk';
+import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../../domain/liveOptIn';
+
+export { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../../domain/liveOptIn';
 
 export function liveTradingEnabled(): boolean {
   return process.env[LIVE_OPT_IN_ENV] === LIVE_OPT_IN_VALUE;

@@ -1,4 +1,6 @@
 /** The plain-text summary `tradectl backtest` prints. */
+import type { PortfolioConfig } from '../../domain/config';
+import { enabledStrategies } from '../../domain/strategies';
 import type { BacktestResult, Metrics } from '../types';
 import { duration, isoMinute, metricRows, num, pct } from './format';
 
@@ -46,11 +48,33 @@ function refusalLines(result: BacktestResult): string[] {
   ];
 }
 
+/** What ran: the strategies and their allocations (or the model), the LLM stage as the report states it, the costs. */
+function portfolioLines(result: BacktestResult): string[] {
+  const config = result.settings.config as PortfolioConfig | undefined;
+  if (!config) return [];
+  const strategies = config.strategies
+    ? enabledStrategies(config.strategies).map((s) => `${s} ${pct(config.strategies!.allocations[s], 0)}`).join(', ')
+    : "none: the model's signals drive entries and exits (the default portfolio)";
+  const llm = result.llm;
+  const stage = !llm ? '' : llm.policy === 'approve'
+    ? 'approve (every trade approved at full size, no LLM)'
+    : llm.policy === 'fallback'
+      ? `fallback (the portfolio's llm.fallback '${config.llm.fallback}' on every trade, no LLM)`
+      : `ollama ${config.llm.model}: ${llm.verdicts} verdicts, ${llm.cacheHits ?? 0} from the cache ${llm.cacheDir ?? ''}` +
+        `${Object.keys(llm.fallbacks).length ? `, fallbacks: ${Object.entries(llm.fallbacks).map(([k, n]) => `${n} ${k}`).join(', ')}` : ''}`;
+  return [
+    `strategies: ${strategies}; model signals: ${result.settings.ml ? 'on' : 'off'}`,
+    `LLM stage: ${stage}`,
+    `costs: fee ${pct(config.paper.feeRate, 2)}, half-spread ${config.paper.slippageBps} bps, venue minimum ${config.paper.minNotional ?? 5}; cash ${num(config.initialCash)}`,
+  ];
+}
+
 export function formatSummary(result: BacktestResult): string {
   const belowStop = (result.finalPositions ?? []).filter((p) => p.belowStop).length;
   const dust = (result.finalPositions ?? []).filter((p) => p.dust).length;
   const lines = [
     `backtest ${isoMinute(result.from)} → ${isoMinute(result.to)} UTC, ${result.cycles} cycles`,
+    ...portfolioLines(result),
     ...coverageLines(result),
     `equity ${num(result.initialCash)} → ${num(result.finalEquity)}; ${result.openTrades.length} position(s) still open` +
       `${belowStop ? `, ${belowStop} below their stop` : ''}${dust ? `, ${dust} dust` : ''}`,
