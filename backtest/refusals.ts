@@ -7,7 +7,7 @@ import type { ConsideredProposal } from '../domain/strategies';
 import type { LlmVerdict, RiskDecision } from '../domain/types';
 
 export interface RefusalCount {
-  /** A risk rule (`min-order-size`), or the strategy manager's reason with its numbers replaced by `#`. */
+  /** A risk rule (`min-order-size`), or the strategy manager's reason (its first occurrence: they differ by numbers). */
   rule: string;
   count: number;
   /** Where it comes from and what setting would change it. */
@@ -60,15 +60,16 @@ const STRATEGY_HINTS: Array<[RegExp, string]> = [
 const stable = (why: string) => why.replace(/-?\d+(\.\d+)?%?/g, '#');
 
 export class RefusalTally {
-  private readonly counts = new Map<string, { count: number; hint: string }>();
+  /** By rule (the manager's reasons with their numbers as `#`): the count, the hint, the first reason as said. */
+  private readonly counts = new Map<string, { count: number; hint: string; example: string }>();
   private approved = 0;
   private refused = 0;
   private dropped = 0;
 
-  private bump(rule: string, hint: string): void {
+  private bump(rule: string, hint: string, example = rule): void {
     const entry = this.counts.get(rule);
     if (entry) entry.count++;
-    else this.counts.set(rule, { count: 1, hint });
+    else this.counts.set(rule, { count: 1, hint, example });
   }
 
   add(decisions: readonly RiskDecision[], considered: readonly ConsideredProposal[] | undefined): void {
@@ -84,12 +85,12 @@ export class RefusalTally {
       if (c.chosen || c.why.startsWith('a position is already held') || c.why.startsWith('no position to sell')) continue;
       this.dropped++;
       const rule = `${c.proposal.strategy}: ${stable(c.why)}`;
-      this.bump(rule, STRATEGY_HINTS.find(([re]) => re.test(c.why))?.[1] ?? 'strategies (the manager)');
+      this.bump(rule, STRATEGY_HINTS.find(([re]) => re.test(c.why))?.[1] ?? 'strategies (the manager)', `${c.proposal.strategy}: ${c.why}`);
     }
   }
 
   summary(limit = 5): RefusalSummary {
-    const top = [...this.counts.entries()].map(([rule, v]) => ({ rule, ...v })).sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule));
+    const top = [...this.counts.values()].map((v) => ({ rule: v.example, count: v.count, hint: v.hint })).sort((a, b) => b.count - a.count || a.rule.localeCompare(b.rule));
     return { approved: this.approved, refused: this.refused, dropped: this.dropped, top: top.slice(0, limit) };
   }
 }

@@ -88,5 +88,6 @@ export function formatSummary(result: BacktestResult): string {
     '',
     ...groupLines('symbol', result.bySymbol),
   ];
-  return lines.join('\n');
+  // Sections that have nothing to say leave no run of blank lines behind.
+  return lines.filter((l, i) => l !== '' || lines[i - 1] !== '').join('\n').replace(/\n+$/, '');
 }
