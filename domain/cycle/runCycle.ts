@@ -171,6 +171,10 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
           placedAt: result.placedAt ?? orderClock, ...(levels ? { levels } : {}),
         });
       }
+      // A buy that ended at once with part of it filled (an exchange's IOC remainder) is completed like a resting one.
+      if (request.side === 'buy' && result.filledQuantity > 0 && result.filledQuantity < request.quantity * (1 - 1e-9) && result.status !== 'open' && result.status !== 'partially_filled') {
+        endedEntries.add(request.symbol);
+      }
       if (exitsAlwaysFire && refusedAsBelowMinimum(result)) {
         book = markDust(book, result, fx.now());
         events.push({ kind: 'exit-unexecutable', symbol: result.symbol, time: fx.now(), detail: result.rejectReason ?? 'below the venue minimum' });

@@ -49,6 +49,8 @@ const stepArb = fc.record({
   downs: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: SYMBOLS.length, maxLength: SYMBOLS.length }),
   approvals: fc.array(fc.constantFrom(0, 0.5, 1), { minLength: SYMBOLS.length, maxLength: SYMBOLS.length }),
   returns: fc.array(fc.double({ min: -0.05, max: 0.05, noNaN: true }), { minLength: 0, maxLength: 40 }),
+  // Entries fill in full or only partly (sub-minimum slivers included), as an exchange's remainder can be cancelled.
+  fillFractions: fc.array(fc.oneof(fc.constant(1), fc.double({ min: 0.0001, max: 1, noNaN: true })), { minLength: SYMBOLS.length, maxLength: SYMBOLS.length }),
 });
 
 interface World {
@@ -61,16 +63,17 @@ interface World {
   tradeStats: TradeStats;
 }
 
-function fill(d: { symbol: string; side: 'buy' | 'sell'; quantity: number; price: number }, now: number): OrderResult {
+function fill(d: { symbol: string; side: 'buy' | 'sell'; quantity: number; price: number }, now: number, fraction = 1): OrderResult {
   const price = d.side === 'buy' ? d.price * (1 + SLIP) : d.price * (1 - SLIP);
-  const fee = price * d.quantity * FEE;
+  const quantity = d.side === 'buy' ? d.quantity * fraction : d.quantity;
+  const fee = price * quantity * FEE;
   return {
-    clientOrderId: `${d.symbol}-${now}`, symbol: d.symbol, side: d.side, status: 'filled', requestedQuantity: d.quantity,
-    filledQuantity: d.quantity, avgPrice: price, fee, fills: [{ price, quantity: d.quantity, fee, timestamp: now }], deduplicated: false,
+    clientOrderId: `${d.symbol}-${now}`, symbol: d.symbol, side: d.side, status: quantity < d.quantity ? 'cancelled' : 'filled', requestedQuantity: d.quantity,
+    filledQuantity: quantity, avgPrice: price, fee, fills: [{ price, quantity, fee, timestamp: now }], deduplicated: false,
   };
 }
 
-function runStep(world: World, s: { advanceMs: number; moves: number[]; atrFractions: number[]; ups: number[]; downs: number[]; approvals: number[]; returns: number[] }, limits: RiskLimits): World {
+function runStep(world: World, s: { advanceMs: number; moves: number[]; atrFractions: number[]; ups: number[]; downs: number[]; approvals: number[]; returns: number[]; fillFractions: number[] }, limits: RiskLimits): World {
   const now = world.now + s.advanceMs;
   const stats: Record<string, MarketStats> = {};
   SYMBOLS.forEach((symbol, i) => {
@@ -101,7 +104,7 @@ function runStep(world: World, s: { advanceMs: number; moves: number[]; atrFract
   const trades: CycleTrade[] = [];
   let book = before;
   const approved = decisions.filter((d) => d.approved).sort((a, b) => Number(a.side === 'buy') - Number(b.side === 'buy'));
-  for (const d of approved) book = bookOrder(book, fill(d, now), stats[d.symbol], limits, now, trades);
+  for (const d of approved) book = bookOrder(book, fill(d, now, s.fillFractions[SYMBOLS.indexOf(d.symbol)]), stats[d.symbol], limits, now, trades);
 
   // The invariants.
   const buys = approved.filter((d) => d.side === 'buy');
