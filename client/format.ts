@@ -28,10 +28,11 @@ export function formatStatus(s: PortfolioStatus): string {
   }
   lines.push('', 'positions');
   lines.push(s.positions.length
-    ? table(['symbol', 'quantity', 'avg price', 'stop', 'take-profit'], s.positions.map((p) => [
+    ? table(['symbol', 'quantity', 'avg price', 'stop', 'take-profit', 'note'], s.positions.map((p) => [
       p.symbol, qty(p.quantity), money(p.avgPrice),
       p.protection ? money(effectiveStop(p.protection).level) : '-',
       p.protection ? money(p.protection.takeProfit) : '-',
+      p.dust ? `dust: ${p.dust.reason}` : p.protection?.pending ? `exit pending: ${p.protection.pending.rule} since ${time(p.protection.pending.since)}` : '',
     ]))
     : '  (none)');
   lines.push('', 'cooldowns');

@@ -315,4 +315,6 @@ export interface CycleRecord {
   risk?: RiskReport;
   /** The strategy engine's reading: regime and breaker per symbol, every proposal it weighed and why it won or lost. */
   strategies?: Pick<StrategyOutcome, 'regime' | 'breaker' | 'considered'>;
+  /** What the operator should hear about, once (an exit the venue refused as under its minimum: dust). */
+  events?: { kind: string; symbol: string; time: number; detail: string }[];
 }

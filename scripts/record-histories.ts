@@ -2,16 +2,19 @@
  * Records the workflow histories that the replay tests replay: a portfolio that runs cycles with orders, is
  * paused, resumed, reconfigured (config and risk limits), emergency-stopped, resumed and stopped, plus one of its
  * cycles that placed an order and its liquidation; and a cycle of a 5m portfolio, which reads the model's 1h candles
- * with a second market-data fetch. Run it after an intended workflow change
+ * with a second market-data fetch; and a cycle whose model is missing while a position's stop is hit: its strategy
+ * proposal reaches the LLM without a signal and the exit is placed (exits-always-fire). Run it after an intended workflow change
  * (`npm run record-histories -- <version label>`), keep the old files, and commit the new ones.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { recentCycles, recentOrders } from '../activities/persistence/queries';
-import { parseStrategyConfig, strategySelection } from '../domain/strategies';
+import { parseStrategyConfig, strategySelection, warmupCandles } from '../domain/strategies';
 import { portfolioHandle, portfolioOps, startPortfolio } from '../client/tradingClient';
 import { replayConfig, startTestStack, waitFor } from '../tests/helpers/testStack';
+import { startSeededPortfolio } from '../tests/helpers/seededPortfolio';
 import { temporalCliPath } from '../workers/temporalServer';
 
 const OUT_DIR = path.resolve(__dirname, '../tests/replay/histories');
@@ -58,6 +61,23 @@ async function main() {
     await portfolioOps.stop(fiveHandle);
     await fiveHandle.result();
 
+    // A failed stage and a hit stop in the same cycle: the model is missing (an empty MODEL_DIR), the strategy
+    // engine's proposal is weighed without a signal, and the exit of the held BTC is placed and booked.
+    const modelDir = process.env.MODEL_DIR;
+    process.env.MODEL_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'no-model-'));
+    const grid = parseStrategyConfig(strategySelection(['dcaGrid', 'swing', 'channel']));
+    const failing = replayConfig({
+      portfolioId: 'replay-fixture-stage-failure', symbols: ['BTC/USDT', 'SOL/USDT'], intervalMs: 3_600_000, strategies: grid,
+      candleLimit: Math.max(400, warmupCandles(grid, '1h')),
+    });
+    await startSeededPortfolio(stack, failing, Date.UTC(2022, 4, 5, 15));
+    const failingHandle = portfolioHandle(stack.env.client, failing.portfolioId);
+    await waitFor('the cycle with the failed stage', async () => ((await portfolioOps.status(failingHandle)).cyclesRun >= 1 ? true : undefined));
+    await portfolioOps.stop(failingHandle);
+    await failingHandle.result();
+    if (modelDir === undefined) delete process.env.MODEL_DIR;
+    else process.env.MODEL_DIR = modelDir;
+
     fs.mkdirSync(OUT_DIR, { recursive: true });
     const stamp = new Date().toISOString().slice(0, 10);
     const save = async (name: string, workflowId: string) => {
@@ -80,6 +100,11 @@ async function main() {
     const fiveMinuteCycle = (await recentCycles(fiveMinutes.portfolioId, 10)).find((c) => c.cycleNo === 1 && c.status === 'completed' && c.signalCount > 0);
     if (!fiveMinuteCycle) throw new Error('the 5m portfolio recorded no completed first cycle with signals');
     await save('cycle-5m-model-candles', fiveMinuteCycle.id);
+    const failedStage = (await recentCycles(failing.portfolioId, 10)).find((c) => c.cycleNo === 1);
+    if (!failedStage || !/ModelNotFound|no model/i.test(failedStage.error ?? '')) throw new Error(`the stage-failure portfolio recorded no cycle with the model missing: ${failedStage?.error}`);
+    const exit = (await recentOrders(failing.portfolioId, 10)).find((o) => o.symbol === 'BTC/USDT' && o.side === 'sell' && o.status === 'filled');
+    if (!exit) throw new Error('the stage-failure cycle placed no exit');
+    await save('cycle-stage-failure-exit', failedStage.id);
   } finally {
     await stack.teardown();
   }

@@ -132,7 +132,7 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
       if (unbooked.fills.length > 0) book = bookOrder(book, unbooked, stats[order.request.symbol], limits, fx.now(), trades, order.levels);
       if (!next) {
         orders.push(update.order);
-        if (order.request.side === 'buy' && order.request.type === 'limit' && update.order.filledQuantity > 0) endedEntries.add(order.request.symbol);
+        if (order.request.side === 'buy' && order.request.type !== 'stop' && update.order.filledQuantity > 0) endedEntries.add(order.request.symbol);
       }
       return next;
     };
@@ -157,7 +157,7 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     };
     const feeRate = config.paper.feeRate;
     const reservedCash = () => reservedBy(resting, feeRate).cash;
-    /** Places one order and books it; a sell the venue refuses as under its minimum marks the position as dust, once. */
+    /** Places one order and books it; a sale of the whole position the venue refuses as under its minimum marks it as dust, once. */
     const place = async (request: OrderRequest, levels: RiskDecision['levels']) => {
       const result = await fx.placeOrder({
         request, mode: config.mode, market: config.market, timeframe: config.timeframe, cursor: nextCursor, paper: config.paper,
@@ -175,7 +175,9 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
       if (request.side === 'buy' && result.filledQuantity > 0 && result.filledQuantity < request.quantity * (1 - 1e-9) && result.status !== 'open' && result.status !== 'partially_filled') {
         endedEntries.add(request.symbol);
       }
-      if (exitsAlwaysFire && refusedAsBelowMinimum(result)) {
+      // Only a sale of the whole position makes it dust: a trim under the minimum says nothing about the rest.
+      const wholePosition = request.quantity >= (book.positions[request.symbol]?.quantity ?? Infinity) * (1 - 1e-9);
+      if (exitsAlwaysFire && refusedAsBelowMinimum(result) && wholePosition) {
         book = markDust(book, result, fx.now());
         events.push({ kind: 'exit-unexecutable', symbol: result.symbol, time: fx.now(), detail: result.rejectReason ?? 'below the venue minimum' });
         fx.warn('exit refused as under the venue minimum: the position is dust', { symbol: result.symbol, reason: result.rejectReason });
@@ -329,6 +331,7 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     status, error, startedAt, finishedAt: fx.now(),
     features: featureVectors, signals, verdicts, decisions, orders, book, prices, equity: marked, risk: report,
     ...(strategyOutcome ? { strategies: { regime: strategyOutcome.regime, breaker: strategyOutcome.breaker, considered: strategyOutcome.considered } } : {}),
+    ...(events.length > 0 ? { events } : {}),
   };
   let finalStatus = status;
   try {

@@ -50,11 +50,12 @@ const runArb = fc.record({
   minNotional: fc.constantFrom(1, 5, 10),
   strategies: fc.boolean(),
 });
+type Run = typeof runArb extends fc.Arbitrary<infer R> ? R : never;
 
 /** Per symbol, candles on an hourly grid with the generated holes and outages; the history and the first cycle trade. */
-function series(rows: fc.RecordValue<typeof runArb>['candles']): Record<string, Candle[]> {
+function series(rows: Run['candles']): Record<string, Candle[]> {
   const out: Record<string, Candle[]> = Object.fromEntries(SYMBOLS.map((s) => [s, []]));
-  const close = SYMBOLS.map((_, i) => 10 ** (2 - i * 2)); // 100 and 0.01: notionals of very different sizes
+  const close = SYMBOLS.map((_, i) => 10 ** (2 - i * 2)); // 100 and 1: quantities of very different sizes
   rows.forEach((row, t) => {
     const time = START + t * HOUR;
     row.forEach((c, i) => {

@@ -3,9 +3,8 @@
  * broken, the LLM down or answering garbage, the strategy engine throwing), the protective exit of the same candle
  * is placed, filled and booked in that cycle. One stack for the file; each case is one portfolio running one cycle.
  *
- * The portfolio starts from a state holding BTC bought in an earlier run (its fill seeded in the paper broker's
- * order store, so reconciliation agrees) with a stop far above any price: the first candle opens through it. SOL is
- * traded too, on 2022-05-05 at 16:00, where dcaGrid proposes a SOL entry that reaches the LLM.
+ * The portfolio starts holding BTC with a stop far above any price (../helpers/seededPortfolio.ts): the first candle
+ * opens through it. SOL is traded too, on 2022-05-05 at 16:00, where dcaGrid proposes a SOL entry that reaches the LLM.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,14 +13,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import * as llm from '../../activities/llm';
 import * as risk from '../../activities/risk';
 import { recentOrders } from '../../activities/persistence/queries';
-import { saveOrder } from '../../activities/persistence/orderStore';
 import { portfolioHandle, portfolioOps } from '../../client/tradingClient';
 import { DEFAULT_REGISTRY_ROOT, readCurrent } from '../../activities/modelRegistry';
 import { parseStrategyConfig, strategySelection, warmupCandles } from '../../domain/strategies';
-import { portfolioWorkflowId, TASK_QUEUES } from '../../domain/queues';
 import type { PortfolioConfig } from '../../domain/config';
-import type { PortfolioState } from '../../workflows/messages';
-import { STOP_ABOVE_ANY_PRICE } from '../helpers/cycleHarness';
+import { SEEDED_BTC, startSeededPortfolio } from '../helpers/seededPortfolio';
 import { replayConfig, startTestStack, waitFor, type TestStack } from '../helpers/testStack';
 
 /** Faults the overridden activities raise while set; the workers run in this process. */
@@ -43,7 +39,6 @@ afterAll(async () => {
 });
 
 const DECISION_CURSOR = Date.UTC(2022, 4, 5, 15); // the cycle fetches up to the 16:00 candle
-const BTC = { quantity: 0.05, price: 39_000, fee: 1.95 };
 
 /** Starts a portfolio from a state that holds BTC, runs one cycle, stops it, and returns its orders and last cycle. */
 async function oneCycle(configure: (config: PortfolioConfig) => PortfolioConfig = (c) => c, cursor = DECISION_CURSOR) {
@@ -51,27 +46,7 @@ async function oneCycle(configure: (config: PortfolioConfig) => PortfolioConfig 
   const config = configure(replayConfig({
     symbols: ['BTC/USDT', 'SOL/USDT'], intervalMs: 3_600_000, strategies, candleLimit: Math.max(400, warmupCandles(strategies, '1h')),
   }));
-  const instanceId = 'seeded01';
-  const cycleId = `${portfolioWorkflowId(config.portfolioId)}-${instanceId}-cycle-0`;
-  const request = {
-    clientOrderId: `seed-${config.portfolioId}`, portfolioId: config.portfolioId, cycleId, symbol: 'BTC/USDT', side: 'buy' as const, type: 'market' as const,
-    quantity: BTC.quantity, referencePrice: BTC.price,
-  };
-  await saveOrder(request, {
-    clientOrderId: request.clientOrderId, symbol: 'BTC/USDT', side: 'buy', status: 'filled', requestedQuantity: BTC.quantity, filledQuantity: BTC.quantity,
-    avgPrice: BTC.price, fee: BTC.fee, fills: [{ price: BTC.price, quantity: BTC.quantity, fee: BTC.fee, timestamp: cursor - 3_600_000 }], deduplicated: false,
-  }, { mode: 'paper', market: config.market });
-  const cash = config.initialCash - BTC.quantity * BTC.price - BTC.fee;
-  const state: PortfolioState = {
-    config, cursor: { time: cursor }, cooldowns: {}, paused: false, cycleNo: 0, instanceId, lastPrices: {},
-    book: {
-      cash, realizedPnlToday: 0, dayStartEquity: config.initialCash, day: '2022-05-05',
-      positions: { 'BTC/USDT': { symbol: 'BTC/USDT', quantity: BTC.quantity, avgPrice: BTC.price + BTC.fee / BTC.quantity, protection: STOP_ABOVE_ANY_PRICE } },
-    },
-  };
-  await stack.env.client.workflow.start('portfolioWorkflow', {
-    workflowId: portfolioWorkflowId(config.portfolioId), taskQueue: TASK_QUEUES.workflows, args: [{ config, state }],
-  });
+  const { cash } = await startSeededPortfolio(stack, config, cursor);
   const handle = portfolioHandle(stack.env.client, config.portfolioId);
   const status = await waitFor('the first cycle', async () => {
     const s = await portfolioOps.status(handle);
@@ -82,7 +57,7 @@ async function oneCycle(configure: (config: PortfolioConfig) => PortfolioConfig 
   const exit = orders.find((o) => o.symbol === 'BTC/USDT' && o.side === 'sell');
   expect(exit).toMatchObject({ status: 'filled' });
   expect(status.positions.find((p) => p.symbol === 'BTC/USDT')).toBeUndefined();
-  expect(status.cash).toBeGreaterThan(cash + BTC.quantity * 30_000);
+  expect(status.cash).toBeGreaterThan(cash + SEEDED_BTC.quantity * 30_000);
   return { status, orders, error: status.lastCycle?.error ?? '' };
 }
 
