@@ -2,7 +2,7 @@
  * Read side for the CLI (`tradectl cycles|orders|trace`) and tests. Rows are Prisma rows (Dates for times);
  * JSON columns are parsed in traces so they print as structures.
  */
-import type { Direction, RuleFired } from '../../domain/types';
+import type { Direction, LlmVerdict as LlmVerdictValue, RiskDecision as RiskDecisionValue, RuleFired } from '../../domain/types';
 import { openDatabase, type Db } from '../../prisma/database';
 import type { Cycle, Fill, LlmVerdict, Order, RiskDecision, Signal } from '../../prisma/generated/sqlite/client';
 
@@ -96,9 +96,27 @@ export async function traceOrder(clientOrderId: string, db: Db = openDatabase())
   const cycle = signalRow?.cycle ?? (await db.cycle.findUnique({ where: { id: order.cycleId } }));
 
   let decision: DecisionTrace | null = null;
+  let unsignalledVerdict: LlmVerdict | null = null;
   if (decisionRow) {
     const { signal: _signal, rules, ...rest } = decisionRow;
     decision = { ...rest, rules: parseJson<RuleFired[]>(rules, []) };
+  } else if (cycle?.decisionsWithoutSignal) {
+    // A decision without a model signal (an exit in a cycle whose model failed) is kept on the cycle row.
+    type Entry = { decision?: RiskDecisionValue; verdict?: LlmVerdictValue; orderId?: string };
+    const entry = parseJson<Entry[]>(cycle.decisionsWithoutSignal, []).find((e) => e.orderId === clientOrderId);
+    if (entry?.decision) {
+      const d = entry.decision;
+      decision = {
+        id: 0, signalId: 0, side: d.side, approved: d.approved, quantity: d.quantity, price: d.price, notional: d.notional, orderId: clientOrderId, rules: d.rules,
+      } as DecisionTrace;
+    }
+    if (entry?.verdict) {
+      const v = entry.verdict;
+      unsignalledVerdict = {
+        id: 0, signalId: 0, approve: v.approve, confidence: v.confidence, reason: v.reason, model: v.model, fallback: v.fallback,
+        fallbackReason: v.fallbackReason ?? null, sizeMultiplier: v.sizeMultiplier, latencyMs: Math.round(v.latencyMs),
+      } as LlmVerdict;
+    }
   }
   let signal: SignalTrace | null = null;
   if (signalRow) {
@@ -109,5 +127,5 @@ export async function traceOrder(clientOrderId: string, db: Db = openDatabase())
       features: parseJson<SignalTrace['features']>(features, null),
     };
   }
-  return { order: orderRow, decision, verdict: signalRow?.verdict ?? null, signal, cycle };
+  return { order: orderRow, decision, verdict: signalRow?.verdict ?? unsignalledVerdict, signal, cycle };
 }

@@ -65,6 +65,24 @@ function verdictRow(v: LlmVerdict) {
   };
 }
 
+/**
+ * The decisions and verdicts that have no signal of the cycle to hang from (the model failed, or a strategy's
+ * proposal was weighed without it), with the order each decision produced: kept on the cycle row as JSON, so an
+ * exit sold in a cycle whose model failed is explained like any other.
+ */
+function withoutSignal(record: CycleRecord): string | null {
+  const signalled = new Set(record.signals.map((s) => s.symbol));
+  const decisions = record.decisions.filter((d) => !signalled.has(d.symbol));
+  const verdicts = record.verdicts.filter((v) => !signalled.has(v.symbol));
+  if (decisions.length === 0 && verdicts.length === 0) return null;
+  const links = orderLinks(decisions, record.orders);
+  const entries: { decision?: RiskDecision; verdict?: LlmVerdict; orderId?: string }[] = decisions.map((decision) => ({
+    decision, verdict: verdicts.find((v) => v.symbol === decision.symbol), orderId: links.get(decision),
+  }));
+  for (const verdict of verdicts) if (!decisions.some((d) => d.symbol === verdict.symbol)) entries.push({ verdict });
+  return JSON.stringify(entries);
+}
+
 async function writeCycle(tx: DbTx, record: CycleRecord): Promise<{ existed: boolean }> {
   const { cycleId, book, prices } = record;
   const cycle = {
@@ -80,6 +98,7 @@ async function writeCycle(tx: DbTx, record: CycleRecord): Promise<{ existed: boo
     cash: book.cash,
     realizedPnlToday: book.realizedPnlToday,
     strategyReport: record.strategies ? JSON.stringify(record.strategies) : null,
+    decisionsWithoutSignal: withoutSignal(record),
   };
   // Upsert, written as update-then-create so the transaction's first statement is a write: on SQLite that takes
   // the write lock up front (waiting out the busy timeout) instead of failing to upgrade a read snapshot later.
@@ -137,10 +156,7 @@ async function writeCycle(tx: DbTx, record: CycleRecord): Promise<{ existed: boo
       },
     });
   }
-  // Verdicts and decisions hang from their signal: without one they cannot be stored (and should not exist).
-  for (const [symbol] of [...verdicts, ...decisions]) {
-    console.warn(`recordCycle ${cycleId}: verdict/decision for ${symbol} has no signal in the record; not stored`);
-  }
+  // Verdicts and decisions without a signal are on the cycle row (withoutSignal).
 
   const positions = Object.entries(book.positions);
   if (positions.length) {

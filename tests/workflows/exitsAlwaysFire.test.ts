@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import * as llm from '../../activities/llm';
 import * as risk from '../../activities/risk';
-import { recentOrders } from '../../activities/persistence/queries';
+import { recentOrders, traceOrder } from '../../activities/persistence/queries';
 import { portfolioHandle, portfolioOps } from '../../client/tradingClient';
 import { DEFAULT_REGISTRY_ROOT, readCurrent } from '../../activities/modelRegistry';
 import { parseStrategyConfig, strategySelection, warmupCandles } from '../../domain/strategies';
@@ -82,9 +82,17 @@ it('features error (too little history for the features)', async () => {
 it('model missing: the strategy proposal reaches the LLM without a signal, and the exit is placed', async () => {
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'no-model-'));
   dirs.push(empty);
-  const { error } = await withModelDir(empty, () => oneCycle());
+  const { error, orders } = await withModelDir(empty, () => oneCycle());
   expect(error).toMatch(/ModelNotFound|no model/i);
   expect(error).not.toMatch(/InvalidLlmInput/);
+  // Explained like any other exit, though the cycle had no model signal to hang its decision from.
+  const exit = orders.find((o) => o.symbol === 'BTC/USDT' && o.side === 'sell')!;
+  const trace = await waitFor('the exit recorded with its decision', async () => {
+    const t = await traceOrder(exit.id);
+    return t?.decision ? t : undefined;
+  });
+  expect(trace.decision!.rules.map((r) => r.rule)).toContain('stop-loss');
+  expect(trace.signal).toBeNull();
 }, 90_000);
 
 it('model garbage: a model file that is not the one its manifest names', async () => {
