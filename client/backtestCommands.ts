@@ -12,6 +12,7 @@ import { formatSearch, parseSpace, runSearch, type SearchKind } from '../backtes
 import type { VerdictPolicy } from '../backtest/effects';
 import { enabledStrategies, parseStrategyConfig, type StrategyConfigInput } from '../domain/strategies';
 import { readConfigFile } from './configFile';
+import { mergeSections } from '../domain/configInput';
 
 function list(value: string): string[] {
   return value.split(',').map((s) => s.trim()).filter(Boolean);
@@ -75,28 +76,18 @@ function backtestOptions(command: Command): Command {
 
 const LLM_POLICIES: VerdictPolicy[] = ['fallback', 'approve', 'ollama'];
 
-function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(over)) {
-    const cur = out[k];
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)
-      ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>) : v;
-  }
-  return out;
-}
-
 /** The strategies of the run: --strategy (with --params), else --config's (with --params over them), else none. */
 function strategiesOf(opts: Record<string, unknown>, config: Record<string, unknown> | undefined): StrategyConfigInput | undefined {
   const params = (opts.params as Record<string, unknown> | undefined) ?? {};
   if (opts.strategy) return strategySelection(opts.strategy as string[], params);
   const fromFile = config?.strategies as Record<string, unknown> | undefined;
-  if (fromFile) return deepMerge(fromFile, params) as StrategyConfigInput;
+  if (fromFile) return mergeSections(fromFile, params) as StrategyConfigInput;
   if (opts.params) throw new InvalidArgumentError('--params sets strategy parameters: name the strategies with --strategy, or give a --config with a strategies section');
   return undefined;
 }
 
 /** The strategies' names for the report's file name; the model for a portfolio without strategies. */
-export function runName(strategies: StrategyConfigInput | undefined): string[] {
+function runName(strategies: StrategyConfigInput | undefined): string[] {
   return strategies ? enabledStrategies(parseStrategyConfig(strategies)) : ['model'];
 }
 
@@ -128,8 +119,7 @@ export function registerBacktestCommands(program: Command, out: (line: string) =
     .description('backtest strategies over CSV candles with the trading cycle\'s own code; prints a summary, writes HTML and JSON reports')
     .option('-o, --out <dir>', 'where the reports go', 'data/backtests')
     .action(async (opts) => {
-      const options = toOptions(opts, true);
-      const loaded = await loadBacktest(options);
+      const loaded = await loadBacktest(toOptions(opts, true));
       const result = await runLoadedBacktest(loaded);
       out(formatSummary(result));
       const name = reportName(runName(loaded.config.strategies), opts.symbols, opts.timeframe, loaded.data.from, loaded.data.to);

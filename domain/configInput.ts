@@ -50,7 +50,7 @@ export function portfolioConfigFrom(input: Section, overrides: Section = {}, sou
 }
 
 /** `over` merged into `base`: objects (risk, risk.cooldowns, strategies.swing, ...) field by field, the rest replaced. */
-function mergeSections(base: Section, over: Section): Section {
+export function mergeSections(base: Section, over: Section): Section {
   const out: Section = { ...base };
   for (const [key, value] of Object.entries(over)) {
     if (value === undefined) continue;

@@ -85,7 +85,7 @@ describe('replay market over real Binance candles', () => {
       expect(result.nextCursor.time).toBe(btc[59 + cycle][0]);
       expect(btcCandles).toEqual(btc.slice(cycle, 60 + cycle));
       const next = await fetchNextPrice({ market: REPLAY, symbol: 'BTC/USDT', timeframe: '1h', cursor: result.nextCursor });
-      expect(next).toEqual({ price: btc[60 + cycle][1], timestamp: btc[60 + cycle][0] });
+      expect(next).toEqual({ price: btc[60 + cycle][1], timestamp: btc[60 + cycle][0], volume: btc[60 + cycle][5] });
       const ethNext = await fetchNextPrice({ market: REPLAY, symbol: 'ETH/USDT', timeframe: '1h', cursor: result.nextCursor });
       expect(ethNext.price).toBe(eth.find((c) => c[0] > result.nextCursor.time!)![1]);
       cursor = result.nextCursor;
@@ -232,7 +232,7 @@ describe('sim market', () => {
     expect(second.snapshots[0].candles.slice(0, 59)).toEqual(first.snapshots[0].candles.slice(1));
 
     const next = await fetchNextPrice({ market: 'sim:7', symbol: 'BTC/USDT', timeframe: '1h', cursor: first.nextCursor });
-    expect(next).toEqual({ price: second.snapshots[0].candles[59][1], timestamp: SIM_EPOCH_MS + 60 * H });
+    expect(next).toEqual({ price: second.snapshots[0].candles[59][1], timestamp: SIM_EPOCH_MS + 60 * H, volume: second.snapshots[0].candles[59][5] });
     // Crypto trades around the clock: the next open is the last close.
     expect(next.price).toBe(first.snapshots[0].candles[59][4]);
   });
