@@ -13,6 +13,8 @@ import { parseStrategyConfig, strategySelection, warmupCandles } from '../domain
 import { registerBacktestCommands } from './backtestCommands';
 import { registerCheckExchange } from './checkExchange';
 import { registerModelCommands } from './modelCommands';
+import { exitWhenFlushed } from './exitWhenFlushed';
+import { checkMarketSource, checkMarketSpec } from './marketCheck';
 import { chooseMarket } from './marketChoice';
 import { formatCycles, formatOrders, formatRisk, formatStatus, formatTrace } from './format';
 import { connectClient, portfolioHandle, portfolioOps, startPortfolio } from './tradingClient';
@@ -43,6 +45,10 @@ function symbolList(value: string): string[] {
   return value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
 }
 
+/** A key of a setting: a plain name (never __proto__, constructor or prototype, which would reach Object's prototype). */
+const SETTING_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** `key=value` pairs into a setConfig patch: dotted keys reach nested sections, values are JSON or strings. */
 export function parseAssignments(pairs: string[]): ConfigPatch {
   const patch: Record<string, unknown> = {};
@@ -50,6 +56,8 @@ export function parseAssignments(pairs: string[]): ConfigPatch {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new Error(`'${pair}' is not key=value (e.g. risk.maxAssetWeight=0.1)`);
     const keys = pair.slice(0, eq).split('.');
+    const bad = keys.find((k) => FORBIDDEN_KEYS.has(k) || !SETTING_KEY.test(k));
+    if (bad !== undefined) throw new Error(`'${pair.slice(0, eq)}': '${bad}' is not a setting name (letters, digits and _, e.g. risk.maxAssetWeight)`);
     const raw = pair.slice(eq + 1);
     let value: unknown = raw;
     try {
@@ -58,7 +66,11 @@ export function parseAssignments(pairs: string[]): ConfigPatch {
       /* plain strings such as a model name stay strings */
     }
     let target = patch;
-    for (const k of keys.slice(0, -1)) target = (target[k] ??= {}) as Record<string, unknown>;
+    for (const k of keys.slice(0, -1)) {
+      const next = Object.hasOwn(target, k) ? target[k] : (target[k] = {});
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) throw new Error(`'${pair.slice(0, eq)}': ${k} is set to a value, not a section, by an earlier assignment`);
+      target = next as Record<string, unknown>;
+    }
     target[keys[keys.length - 1]] = value;
   }
   return patch as ConfigPatch;
@@ -111,6 +123,7 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
       }
       const checked = checkConfig(candidate);
       if (!checked.ok) throw new Error(`invalid configuration: ${checked.reason}`);
+      await checkMarketSpec(checked.config.market, checked.config.symbols, checked.config.timeframe);
       if (opts.live) {
         err('*'.repeat(78));
         err(`** LIVE MODE: portfolio '${opts.portfolio}' will place REAL orders on ${checked.config.market} with REAL money.`);
@@ -198,7 +211,14 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
     .argument('<assignments...>', 'key=value pairs')
     .action(async (assignments: string[], opts) => {
       const patch = parseAssignments(assignments);
-      const config = await portfolioOps.setConfig(portfolioHandle(await connectClient(), opts.portfolio), patch);
+      if (patch.market !== undefined) await checkMarketSource(String(patch.market));
+      const handle = portfolioHandle(await connectClient(), opts.portfolio);
+      if (patch.market !== undefined) {
+        // The workflow's validator checks the form; whether the data exists is checked here, where files can be read.
+        const current = (await portfolioOps.status(handle)).config;
+        await checkMarketSpec(String(patch.market), patch.symbols ?? current.symbols, patch.timeframe ?? current.timeframe);
+      }
+      const config = await portfolioOps.setConfig(handle, patch);
       out(JSON.stringify(config, null, 2));
     });
 
@@ -262,5 +282,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv).then((code) => process.exit(code));
+  main(process.argv).then(exitWhenFlushed);
 }

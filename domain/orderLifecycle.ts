@@ -17,14 +17,6 @@ export function isResting(status: OrderStatus): boolean {
 }
 
 /**
- * Whether the portfolio must keep following the order from cycle to cycle: it rests, or its outcome is unknown
- * (it may have been applied: it is looked for again, and its symbol gets no new intent meanwhile).
- */
-export function needsFollowUp(status: OrderStatus): boolean {
-  return isResting(status) || status === 'unknown';
-}
-
-/**
  * The fills of `order` beyond the first `knownFillCount`, i.e. those the caller has not applied to its book yet.
  * Fills are append-only and kept in the order they happened, so the count is all a caller needs to remember.
  */

@@ -37,7 +37,8 @@ export function portfolioAssets(symbols: readonly string[]): string[] {
 export async function liveAccountSnapshot(exchange: Exchange, symbols: readonly string[]): Promise<AccountSnapshot> {
   await loadMarkets(exchange);
   const balance = await exchangeCall(exchange, 'fetch balance', () => exchange.fetchBalance());
-  return { venue: exchange.id, asOf: balance.timestamp ?? Date.now(), balances: balancesFrom(balance, portfolioAssets(symbols)) };
+  const listed = Object.keys((balance.total ?? {}) as object);
+  return { venue: exchange.id, asOf: balance.timestamp ?? Date.now(), balances: balancesFrom(balance, portfolioAssets(symbols)), listed };
 }
 
 /**

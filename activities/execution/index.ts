@@ -8,7 +8,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { isFinal, isResting, unappliedFills } from '../../domain/orderLifecycle';
-import { reconcile, splitSymbol, type AccountSnapshot, type Reconciliation } from '../../domain/reconcile';
+import { quoteAsset, reconcile, splitSymbol, type AccountSnapshot, type Reconciliation } from '../../domain/reconcile';
 import type { Fill, MarketCursor, Mode, OrderRequest, OrderResult, PortfolioBook, Side } from '../../domain/types';
 import { parseMarketSpec } from '../market/marketSpec';
 import { metrics } from '../metrics';
@@ -20,6 +20,7 @@ import { connect, type Connection } from './connector';
 import { toExecutionFailure } from './exchangeErrors';
 import { readExchangeSettings } from './exchangeSettings';
 import { assertLiveTradingEnabled, cancelLiveOrder, exchangeCall, placeLiveOrder, pollLiveOrder } from './liveBroker';
+import { reconcileSceptically } from './liveReconciliation';
 import { loadMarkets, tradableMarket } from './marketMetadata';
 import { findExchangeOrder } from './orderLookup';
 import type { Balances, PaperTerms } from './paperBroker';
@@ -91,6 +92,10 @@ export interface ReconcileAccountInput extends AccountInput {
 
 export interface ReconcileAccountResult extends Reconciliation {
   snapshot: AccountSnapshot;
+  /** Live: why the account's snapshot was not adopted (the book kept, an incident recorded), when it was not. */
+  suspect?: string[];
+  /** Live: drifts a second snapshot did not confirm, not adopted. */
+  unconfirmed?: Reconciliation['drifts'];
 }
 
 export type ProtectiveStopResult =
@@ -310,12 +315,25 @@ export async function fetchAccountSnapshot(input: AccountInput): Promise<Account
  * trader_balance_drift_total metric, a warning) and corrected in the returned book, which the workflow adopts.
  */
 export async function reconcileAccount(input: ReconcileAccountInput): Promise<ReconcileAccountResult> {
-  const snapshot = await fetchAccountSnapshot(input);
   let outcome: Reconciliation;
+  let snapshot: AccountSnapshot;
   try {
-    outcome = reconcile(input.book, snapshot, { symbols: input.symbols, prices: input.prices });
+    quoteAsset(input.symbols);
   } catch (err) {
     throw invalid((err as Error).message);
+  }
+  if (checkMode(input.mode) === 'live') {
+    // An exchange's answer can be wrong for a moment: only a plausible snapshot, and only a confirmed drift, is adopted.
+    const live = await reconcileSceptically(input, () => fetchAccountSnapshot(input));
+    ({ snapshot } = live);
+    outcome = live;
+  } else {
+    snapshot = await fetchAccountSnapshot(input);
+    try {
+      outcome = reconcile(input.book, snapshot, { symbols: input.symbols, prices: input.prices });
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
   }
   await recordDrifts(outcome.drifts, {
     portfolioId: input.portfolioId, cycleId: input.cycleId, mode: input.mode, venue: snapshot.venue, detectedAt: snapshot.asOf, corrected: !outcome.inSync,

@@ -24,6 +24,7 @@ import { effectiveStop } from '../risk/exits';
 import { decisionTime } from './strategyStep';
 import { MODEL_CANDLES_PATCH, modelCandlesAt, needsModelCandles } from './modelCandles';
 import type { CycleInput, CycleOutcome } from './types';
+import { followsUp } from './unknownOrders';
 
 /** Reconciliation of the book with the account at the start of each cycle. */
 export const RECONCILE_PATCH = 'reconcile-account';
@@ -205,7 +206,7 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
           });
           orders.push(result);
           book = bookOrder(book, result, stats[result.symbol], limits, fx.now(), trades, decision.levels);
-          if (result.status === 'open' || result.status === 'partially_filled') {
+          if (followsUp(result.status, fx)) {
             resting.push({
               request, status: result.status, bookedFills: result.fills.length, filledQuantity: result.filledQuantity,
               placedAt: result.placedAt ?? orderClock, ...(decision.levels ? { levels: decision.levels } : {}),
@@ -247,7 +248,7 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
         }
         orders.push(placed.order);
         book = bookOrder(book, placed.order, stats[position.symbol], limits, fx.now(), trades);
-        if (placed.order.status === 'open' || placed.order.status === 'partially_filled') {
+        if (followsUp(placed.order.status, fx)) {
           resting.push({ request, status: placed.order.status, bookedFills: placed.order.fills.length, filledQuantity: placed.order.filledQuantity, placedAt: placed.order.placedAt ?? orderClock });
         }
       }

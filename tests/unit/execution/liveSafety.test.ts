@@ -5,11 +5,12 @@
  * does not poison the worker, live orders are not priced far from the exchange, and a NaN quantity is refused.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { placeOrder, pollOrder, type PlaceOrderInput } from '../../../activities/execution';
+import { placeOrder, pollOrder, reconcileAccount, type PlaceOrderInput } from '../../../activities/execution';
+import { recentDrifts } from '../../../activities/persistence/driftStore';
 import { recentIncidents } from '../../../activities/persistence/incidentStore';
 import { findOrder } from '../../../activities/persistence/orderStore';
 import { metrics } from '../../../activities/metrics';
-import type { OrderRequest } from '../../../domain/types';
+import type { OrderRequest, PortfolioBook } from '../../../domain/types';
 import { closeDatabases } from '../../../prisma/database';
 import type { BinanceEmulator } from '../../helpers/binanceEmulator';
 import { clearExchangeEnv, emulatedBinance, useTestDatabase, withRetries } from '../../helpers/executionEnv';
@@ -195,6 +196,56 @@ describe('defect 2: a live order far from the exchange price is refused before i
       expect(failure).toMatchObject({ type: 'InvalidConfig', nonRetryable: true });
       expect(failure.message).toMatch(/live mode trades only on live:<exchange> market data/);
     }
+  });
+});
+
+describe('defect 4: an implausible balances answer never wipes the book', () => {
+  const protection = { stop: 45_000, takeProfit: 60_000, highWater: 51_000, trailDistance: 2_000, checkedThrough: 0 };
+  const book = (): PortfolioBook => ({
+    cash: 100_000, positions: { 'BTC/USDT': { symbol: 'BTC/USDT', quantity: 1, avgPrice: 48_000, protection, strategy: 'swing', openedAt: 1 } },
+    realizedPnlToday: 0, day: '2026-12-01', dayStartEquity: 150_000,
+  } as PortfolioBook);
+  const reconciling = (b: PortfolioBook, cycleId: string) => reconcileAccount({
+    mode: 'live', market: 'live:binance', portfolioId: 'safety-book', cycleId, symbols: ['BTC/USDT'], initialCash: 0, book: b, prices: { 'BTC/USDT': 50_000 },
+  });
+
+  it('{"balances":[]} with status 200: the book is kept, the anomaly recorded, the next good answer is in sync', async () => {
+    const emu = await exchange();
+    emu.inject({ method: 'GET', path: '/api/v3/account', kind: 'rewrite', times: 3, rewrite: (p) => ({ ...(p as object), balances: [] }) });
+    const kept = await reconciling(book(), 'cycle-empty-1');
+    expect(kept.inSync).toBe(true);
+    expect(kept.corrected).toEqual(book());
+    expect(kept.suspect?.join('; ')).toMatch(/every asset the book holds \(USDT 100000, BTC 1\) is zero in the snapshot at once/);
+    expect(await recentDrifts('safety-book')).toEqual([]);
+    const [incident] = await recentIncidents({ portfolioId: 'safety-book', kind: 'suspect-account-snapshot' });
+    expect(incident).toMatchObject({ severity: 'warning', venue: 'binance' });
+    const next = await reconciling(kept.corrected, 'cycle-empty-2');
+    expect(next).toMatchObject({ inSync: true, drifts: [] });
+    expect(next.corrected.positions['BTC/USDT']).toMatchObject({ quantity: 1, avgPrice: 48_000, protection, strategy: 'swing' });
+  }, 20_000);
+
+  it('one empty answer then a good one: the good one is adopted at once', async () => {
+    const emu = await exchange();
+    emu.inject({ method: 'GET', path: '/api/v3/account', kind: 'rewrite', rewrite: (p) => ({ ...(p as object), balances: [] }) });
+    const result = await reconciling(book(), 'cycle-empty-3');
+    expect(result).toMatchObject({ inSync: true, drifts: [] });
+    expect(result.suspect).toBeUndefined();
+  });
+
+  it('a drift seen once (a lagging figure) is not adopted; a drift that persists is, and the position keeps its stops', async () => {
+    const emu = await exchange();
+    emu.inject({
+      method: 'GET', path: '/api/v3/account', kind: 'rewrite',
+      rewrite: (p) => ({ ...(p as object), balances: (p as { balances: { asset: string }[] }).balances.map((b) => (b.asset === 'BTC' ? { ...b, free: '0.50000000' } : b)) }),
+    });
+    const transient = await reconciling(book(), 'cycle-drift-1');
+    expect(transient).toMatchObject({ inSync: true, drifts: [] });
+    expect(transient.unconfirmed?.map((d) => [d.asset, d.account])).toEqual([['BTC', 0.5]]);
+
+    emu.adjustBalance('BTC', -0.25);
+    const adopted = await reconciling(book(), 'cycle-drift-2');
+    expect(adopted.drifts.map((d) => [d.asset, d.account])).toEqual([['BTC', 0.75]]);
+    expect(adopted.corrected.positions['BTC/USDT']).toEqual({ ...book().positions['BTC/USDT'], quantity: 0.75 });
   });
 });
 

@@ -1,0 +1,78 @@
+/**
+ * Live reconciliation with a sceptical eye. An exchange's balances answer can be wrong for a moment (an empty list
+ * with status 200, an asset left out, a figure that lags a fill): adopting it would wipe positions and their stops.
+ * So a snapshot is adopted only when it is plausible (domain/reconcile.ts implausibilities: looked at again a few
+ * times, then the book is kept and the operator told), and a drift only when a second snapshot confirms it.
+ */
+import { implausibilities, persistentDrifts, reconcile, correctDrifts, splitSymbol, type AccountSnapshot, type HeldByOrders, type Reconciliation } from '../../domain/reconcile';
+import type { PortfolioBook } from '../../domain/types';
+import { recordIncident } from '../persistence/incidentStore';
+import { unfinishedOrders } from '../persistence/orderStore';
+import { logWarn, pause } from './activityContext';
+
+/** Looks at a suspect snapshot again this many times, after 1 s, 2 s, ... */
+export const SUSPECT_RECHECKS = 2;
+const RECHECK_MS = 1_000;
+/** A drift is confirmed by a second snapshot this much later. */
+const CONFIRM_MS = 500;
+
+export interface SkepticalInput {
+  portfolioId: string;
+  cycleId?: string;
+  symbols: string[];
+  book: PortfolioBook;
+  prices?: Record<string, number>;
+}
+
+export interface LiveReconciliation extends Reconciliation {
+  snapshot: AccountSnapshot;
+  /** Why the account's snapshot was not adopted (the book was kept), when it was not. */
+  suspect?: string[];
+  /** Drifts a second snapshot did not confirm: not adopted. */
+  unconfirmed?: Reconciliation['drifts'];
+}
+
+/** What the portfolio's resting orders hold on the account (their remaining quantity, at their price for buys). */
+async function heldByOrders(portfolioId: string, symbols: readonly string[]): Promise<HeldByOrders[]> {
+  const held = new Map<string, number>();
+  for (const { request, result } of await unfinishedOrders(portfolioId, 'live')) {
+    if ((result.status !== 'open' && result.status !== 'partially_filled') || !symbols.includes(request.symbol)) continue;
+    const { base, quote } = splitSymbol(request.symbol);
+    const left = Math.max(0, request.quantity - result.filledQuantity);
+    const [asset, amount] = request.side === 'buy' ? [quote, left * (request.limitPrice ?? request.stopPrice ?? request.referencePrice)] : [base, left];
+    held.set(asset, (held.get(asset) ?? 0) + amount);
+  }
+  // Fees and rounding: only a clear shortfall is suspicious.
+  return [...held].map(([asset, amount]) => ({ asset, amount: amount * 0.98 }));
+}
+
+export async function reconcileSceptically(input: SkepticalInput, fetchSnapshot: () => Promise<AccountSnapshot>): Promise<LiveReconciliation> {
+  const held = await heldByOrders(input.portfolioId, input.symbols);
+  let snapshot = await fetchSnapshot();
+  let reasons = implausibilities(input.book, snapshot, input.symbols, held);
+  for (let n = 1; reasons.length > 0 && n <= SUSPECT_RECHECKS; n++) {
+    await pause(RECHECK_MS * n);
+    snapshot = await fetchSnapshot();
+    reasons = implausibilities(input.book, snapshot, input.symbols, held);
+  }
+  if (reasons.length > 0) {
+    const detail = `account snapshot of ${snapshot.venue} for ${input.portfolioId} not adopted, the book kept: ${reasons.join('; ')} (seen ${SUSPECT_RECHECKS + 1} times)`;
+    logWarn(detail);
+    await recordIncident({
+      key: `suspect-account-snapshot|${input.portfolioId}|${input.cycleId ?? snapshot.asOf}`, kind: 'suspect-account-snapshot', severity: 'warning',
+      portfolioId: input.portfolioId, venue: snapshot.venue, detail, evidence: { balances: snapshot.balances, listed: snapshot.listed, held }, detectedAt: snapshot.asOf,
+    });
+    return { inSync: true, drifts: [], corrected: input.book, snapshot, suspect: reasons };
+  }
+  const opts = { symbols: input.symbols, prices: input.prices };
+  const first = reconcile(input.book, snapshot, opts);
+  if (first.inSync) return { ...first, snapshot };
+  await pause(CONFIRM_MS);
+  const again = await fetchSnapshot();
+  const second = implausibilities(input.book, again, input.symbols, held).length > 0 ? [] : reconcile(input.book, again, opts).drifts;
+  const confirmed = persistentDrifts(first.drifts, second);
+  const unconfirmed = first.drifts.filter((d) => !confirmed.includes(d));
+  if (unconfirmed.length > 0) logWarn(`balance drift not confirmed by a second snapshot, not adopted: ${unconfirmed.map((d) => `${d.asset} ${d.book}→${d.account}`).join(', ')}`);
+  if (confirmed.length === 0) return { inSync: true, drifts: [], corrected: input.book, snapshot: again, unconfirmed };
+  return { inSync: false, drifts: confirmed, corrected: correctDrifts(input.book, confirmed, input.prices), snapshot, ...(unconfirmed.length > 0 && { unconfirmed }) };
+}
