@@ -20,7 +20,7 @@ import type { Side } from '../../domain/types';
 import { knownExchangeOrderIds } from '../persistence/orderStore';
 import { heartbeat, pause } from './activityContext';
 import { describeError } from './exchangeErrors';
-import { findExchangeOrder, type LookupTarget } from './orderLookup';
+import { findExchangeOrder, isOurClientId, type LookupTarget } from './orderLookup';
 
 export interface ExchangeOrderSemantics {
   /** How long an order the exchange accepted may stay invisible to its order query, ms. */
@@ -131,7 +131,7 @@ async function inOpenOrders(o: AmbiguousOrder, evidence: Evidence): Promise<Orde
   if (!o.exchange.has.fetchOpenOrders) return undefined;
   try {
     const open = await o.exchange.fetchOpenOrders(o.target.symbol);
-    const mine = open.find((x) => x.clientOrderId === o.target.clientOrderId);
+    const mine = open.find((x) => isOurClientId(o.exchange, x.clientOrderId, o.target.clientOrderId));
     evidence.openOrders = 'none';
     return mine;
   } catch (err) {
@@ -172,7 +172,7 @@ async function inTrades(o: AmbiguousOrder, evidence: Evidence): Promise<Order | 
     if (orderId !== '?') {
       try {
         const order = await o.exchange.fetchOrder(orderId, o.target.symbol);
-        if (order.clientOrderId === o.target.clientOrderId) return order;
+        if (isOurClientId(o.exchange, order.clientOrderId, o.target.clientOrderId)) return order;
         clientOrderId = order.clientOrderId ?? undefined;
       } catch (err) {
         evidence.errors.push(`order ${orderId} of an unexplained trade: ${errorText(err)}`);

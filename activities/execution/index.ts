@@ -22,7 +22,7 @@ import { readExchangeSettings } from './exchangeSettings';
 import { assertLiveTradingEnabled, cancelLiveOrder, exchangeCall, placeLiveOrder, pollLiveOrder } from './liveBroker';
 import { reconcileSceptically } from './liveReconciliation';
 import { loadMarkets, tradableMarket } from './marketMetadata';
-import { findExchangeOrder } from './orderLookup';
+import { exchangeClientOrderId, findExchangeOrder } from './orderLookup';
 import type { Balances, PaperTerms } from './paperBroker';
 import { cancelPaperOrder, placePaperOrder, pollPaperOrder, type PaperVenue } from './paperOrders';
 import { nativeStopKind, stopLimitPrice, type NativeStopKind } from './protectiveStops';
@@ -394,7 +394,7 @@ export async function cancelAllOpenOrders(input: CancelAllOpenOrdersInput): Prom
     heartbeat({ cancelling: o.request.clientOrderId });
     orders.push(await cancelLiveOrder(o.request, o.result, target, 'cancelled', o.savedAt));
   }
-  const ourIds = new Set(ours.map((o) => o.request.clientOrderId));
+  const ourIds = new Set(ours.map((o) => exchangeClientOrderId(exchange.id, o.request.clientOrderId)));
   await loadMarkets(exchange);
   for (const symbol of new Set([...input.symbols, ...ours.map((o) => o.request.symbol)])) {
     const open = await exchangeCall(exchange, `open orders ${symbol}`, () => exchange.fetchOpenOrders(symbol));

@@ -26,9 +26,10 @@ import { logWarn } from './activityContext';
 import { orderSemantics, resolveAmbiguousOrder } from './ambiguity';
 import type { Connection } from './connector';
 import { describeError, EXECUTION_FAILURES, mapExchangeFailure, toExecutionFailure } from './exchangeErrors';
+import { loadCcxt } from '../market/loadCcxt';
 import { DEFAULT_PRICE_BAND } from './exchangeSettings';
 import { cumulativeFill, toOrderStatus, tradesInOrder, tradeToFill, type MarketAssets } from './liveFills';
-import { findExchangeOrder } from './orderLookup';
+import { exchangeClientOrderId, findExchangeOrder, isOurClientId } from './orderLookup';
 import { tradableMarket } from './marketMetadata';
 import { prepareOrder, type PreparedOrder } from './orderRules';
 import { checkPriceBand } from './priceBand';
@@ -109,10 +110,19 @@ async function orderFills(exchange: Exchange, req: OrderRequest, order: Order, m
 
 /** Completes an exchange order (status, trades) into our result. */
 async function settle(exchange: Exchange, req: OrderRequest, raw: Order, market: Market, previous: OrderResult | undefined, deduplicated: boolean): Promise<OrderResult> {
-  // Some exchanges answer a create with little more than an id.
-  const order = raw.status === undefined || raw.filled === undefined
-    ? await exchangeCall(exchange, `order ${req.clientOrderId}`, () => exchange.fetchOrder(String(raw.id), req.symbol))
-    : raw;
+  // Some exchanges answer a create with little more than an id (OKX always does), and their order query may not
+  // show the order yet: that is a lag to wait out, never a refusal (the order exists: it has an id).
+  const refetch = async () => {
+    try {
+      return await exchange.fetchOrder(String(raw.id), req.symbol);
+    } catch (err) {
+      if (err instanceof loadCcxt().OrderNotFound) {
+        throw ApplicationFailure.retryable(`${exchange.id} does not show order ${req.clientOrderId} (id ${String(raw.id)}) yet: looking again`, 'OrderLookupInconsistent');
+      }
+      throw toExecutionFailure(err, `${exchange.id} order ${req.clientOrderId}`, exchange);
+    }
+  };
+  const order = raw.status === undefined || raw.filled === undefined ? await refetch() : raw;
   const fills = await orderFills(exchange, req, order, market, previous);
   const filled = order.filled ?? 0;
   const result: OrderResult = {
@@ -142,7 +152,7 @@ function unplaced(req: OrderRequest, status: OrderStatus, rejectReason?: string)
 
 /** ccxt createOrder arguments for our order types. */
 function createArguments(exchange: Exchange, req: OrderRequest, prepared: PreparedOrder): { type: string; price?: number; params: Record<string, unknown> } {
-  const params: Record<string, unknown> = { clientOrderId: req.clientOrderId };
+  const params: Record<string, unknown> = { clientOrderId: exchangeClientOrderId(exchange.id, req.clientOrderId) };
   if (req.type === 'limit') return { type: 'limit', price: prepared.price, params };
   // A stop is a stop-market order, or a stop-limit one when it carries a limit price (see protectiveStops.ts).
   if (req.type === 'stop') return { type: prepared.price !== undefined ? 'limit' : 'market', price: prepared.price, params: { ...params, stopLossPrice: prepared.stopPrice } };
@@ -223,7 +233,7 @@ export async function placeLiveOrder(req: OrderRequest, target: LiveOrderTarget,
     // Not applied: the row stays `submitted`, and the retry looks once more before it creates.
     throw mapped.failure;
   }
-  if (!answersFor(created, req)) {
+  if (!answersFor(exchange, created, req)) {
     const settled = await resolveOrMarkUnknown(ambiguity, sentAt, `${exchange.id} answered the create with an order of unexpected shape (id ${JSON.stringify((created as { id?: unknown } | undefined)?.id)})`);
     if (settled) return settled;
     throw ApplicationFailure.retryable(`${exchange.id} answered the create of ${req.clientOrderId} with an unexpected shape and shows no such order: looking again`, EXECUTION_FAILURES.badResponse);
@@ -237,11 +247,11 @@ export interface PlaceOptions {
 }
 
 /** A create answer that is an order at all: an id, and our client id when it carries one. */
-function answersFor(created: Order | undefined, req: OrderRequest): created is Order {
+function answersFor(exchange: Exchange, created: Order | undefined, req: OrderRequest): created is Order {
   if (!created || typeof created !== 'object') return false;
   const id = created.id as unknown;
   const idOk = (typeof id === 'string' && id !== '' && id !== 'undefined') || (typeof id === 'number' && Number.isFinite(id));
-  return idOk && (created.clientOrderId === undefined || created.clientOrderId === null || created.clientOrderId === req.clientOrderId);
+  return idOk && (created.clientOrderId === undefined || created.clientOrderId === null || isOurClientId(exchange, created.clientOrderId, req.clientOrderId));
 }
 
 /** Binance -2010 "Duplicate order sent.", OKX 51016 "Duplicated clOrdId", Kraken "duplicate": the order exists. */
@@ -257,7 +267,14 @@ async function refuseUnsent(req: OrderRequest, reason: string, context: OrderCon
 
 /** Settles an order found on the exchange, saves it, and closes any incident about its outcome. */
 async function adopt(req: OrderRequest, order: Order, market: Market, target: LiveOrderTarget, previous: OrderResult | undefined, deduplicated: boolean): Promise<OrderResult> {
-  const result = await settle(target.connection.exchange, req, order, market, previous, deduplicated);
+  let result: OrderResult;
+  try {
+    result = await settle(target.connection.exchange, req, order, market, previous, deduplicated);
+  } catch (err) {
+    // The order exists: remember its exchange id, so the retry asks for it directly rather than by client id.
+    if (!previous && order.id !== undefined && order.id !== null) await saveOrder(req, { ...unplaced(req, 'submitted'), exchangeOrderId: String(order.id) }, target.context);
+    throw err;
+  }
   await saveOrder(req, result, target.context);
   if (previous?.status === 'unknown') await noteResolved(req, target, `found on ${target.connection.exchange.id} as ${result.status}`);
   return result;
