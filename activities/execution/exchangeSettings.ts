@@ -13,6 +13,7 @@
  *                               last price is refused before it is sent (default 0.05: 5%)
  *   EXCHANGE_LOOKUP_WINDOW_MS   how long an ambiguous create is looked for before the account is read as evidence
  *                               (default: the exchange's own lag, activities/execution/ambiguity.ts)
+ *   EXCHANGE_SNAPSHOT_RECHECK_MS  pause before a suspect or drifting balances answer is read again (default 1000)
  */
 import fs from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
@@ -47,6 +48,8 @@ export interface ExchangeSettings {
   priceBand?: number;
   /** Overrides the exchange's order-query lag window (ms). */
   lookupWindowMs?: number;
+  /** Pause before a suspect or drifting balances answer is read again (ms, default 1000). */
+  snapshotRecheckMs?: number;
 }
 
 export const DEFAULT_PRICE_BAND = 0.05;
@@ -167,7 +170,11 @@ export function readExchangeSettings(marketExchangeId?: string, env: Env = proce
   const restUrl = parseRestUrl(env.EXCHANGE_REST_URL);
   const priceBand = parseFraction('EXCHANGE_PRICE_BAND', env.EXCHANGE_PRICE_BAND, DEFAULT_PRICE_BAND, 0.5);
   const lookupWindowMs = parseWindow('EXCHANGE_LOOKUP_WINDOW_MS', env.EXCHANGE_LOOKUP_WINDOW_MS);
-  return { exchangeId, sandbox, ...(restUrl && { restUrl }), priceBand, ...(lookupWindowMs !== undefined && { lookupWindowMs }) };
+  const snapshotRecheckMs = parseWindow('EXCHANGE_SNAPSHOT_RECHECK_MS', env.EXCHANGE_SNAPSHOT_RECHECK_MS);
+  return {
+    exchangeId, sandbox, ...(restUrl && { restUrl }), priceBand, ...(lookupWindowMs !== undefined && { lookupWindowMs }),
+    ...(snapshotRecheckMs !== undefined && { snapshotRecheckMs }),
+  };
 }
 
 /** The API credentials for `exchangeId`, or a MissingCredentials failure naming what is missing. */

@@ -324,7 +324,7 @@ export async function reconcileAccount(input: ReconcileAccountInput): Promise<Re
   }
   if (checkMode(input.mode) === 'live') {
     // An exchange's answer can be wrong for a moment: only a plausible snapshot, and only a confirmed drift, is adopted.
-    const live = await reconcileSceptically(input, () => fetchAccountSnapshot(input));
+    const live = await reconcileSceptically(input, () => fetchAccountSnapshot(input), liveConnection(input.market).settings.snapshotRecheckMs);
     ({ snapshot } = live);
     outcome = live;
   } else {

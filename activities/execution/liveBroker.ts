@@ -220,14 +220,15 @@ export async function placeLiveOrder(req: OrderRequest, target: LiveOrderTarget,
     created = await exchange.createOrder(req.symbol, args.type as 'market' | 'limit', req.side, preparation.order.amount, args.price, args.params);
   } catch (err) {
     const mapped = mapExchangeFailure(err, `${exchange.id} create ${req.type} order ${req.clientOrderId}`, exchange);
-    if (mapped.refusedByExchange && !refusedAsDuplicate(err)) {
+    if (mapped.refusedByExchange && !mapped.unclassified && !refusedAsDuplicate(err)) {
       await saveOrder(req, unplaced(req, 'rejected', `${mapped.failure.type}: ${mapped.failure.message}`), context);
       throw mapped.failure;
     }
     // A rate limit refuses the request before it is handled (Binance 429/418): nothing to resolve yet. The row stays
     // `submitted`, so the retry still looks before it creates.
     if (mapped.failure.type === EXECUTION_FAILURES.rateLimited) throw mapped.failure;
-    // Lost, garbled, "status unknown", or a duplicate-id refusal (then the order exists): resolve before anything else.
+    // Lost, garbled, "status unknown", an error ccxt could not classify, or a duplicate-id refusal (then the order
+    // exists): resolve before anything else.
     const settled = await resolveOrMarkUnknown(ambiguity, sentAt, mapped.failure.message);
     if (settled) return settled;
     // Not applied: the row stays `submitted`, and the retry looks once more before it creates.

@@ -10,11 +10,9 @@ import { recordIncident } from '../persistence/incidentStore';
 import { unfinishedOrders } from '../persistence/orderStore';
 import { logWarn, pause } from './activityContext';
 
-/** Looks at a suspect snapshot again this many times, after 1 s, 2 s, ... */
+/** Looks at a suspect snapshot again this many times, after 1, 2, ... times the recheck pause. */
 export const SUSPECT_RECHECKS = 2;
-const RECHECK_MS = 1_000;
-/** A drift is confirmed by a second snapshot this much later. */
-const CONFIRM_MS = 500;
+export const DEFAULT_RECHECK_MS = 1_000;
 
 export interface SkepticalInput {
   portfolioId: string;
@@ -46,12 +44,15 @@ async function heldByOrders(portfolioId: string, symbols: readonly string[]): Pr
   return [...held].map(([asset, amount]) => ({ asset, amount: amount * 0.98 }));
 }
 
-export async function reconcileSceptically(input: SkepticalInput, fetchSnapshot: () => Promise<AccountSnapshot>): Promise<LiveReconciliation> {
+/** `recheckMs`: the pause before a suspect snapshot is read again (times its count), and before a drift is confirmed. */
+export async function reconcileSceptically(
+  input: SkepticalInput, fetchSnapshot: () => Promise<AccountSnapshot>, recheckMs = DEFAULT_RECHECK_MS,
+): Promise<LiveReconciliation> {
   const held = await heldByOrders(input.portfolioId, input.symbols);
   let snapshot = await fetchSnapshot();
   let reasons = implausibilities(input.book, snapshot, input.symbols, held);
   for (let n = 1; reasons.length > 0 && n <= SUSPECT_RECHECKS; n++) {
-    await pause(RECHECK_MS * n);
+    await pause(recheckMs * n);
     snapshot = await fetchSnapshot();
     reasons = implausibilities(input.book, snapshot, input.symbols, held);
   }
@@ -67,7 +68,7 @@ export async function reconcileSceptically(input: SkepticalInput, fetchSnapshot:
   const opts = { symbols: input.symbols, prices: input.prices };
   const first = reconcile(input.book, snapshot, opts);
   if (first.inSync) return { ...first, snapshot };
-  await pause(CONFIRM_MS);
+  await pause(recheckMs);
   const again = await fetchSnapshot();
   const second = implausibilities(input.book, again, input.symbols, held).length > 0 ? [] : reconcile(input.book, again, opts).drifts;
   const confirmed = persistentDrifts(first.drifts, second);

@@ -106,6 +106,11 @@ export interface BinanceEmulator {
   setLiquidity(symbol: string, quantity: number | undefined): void;
   /** Faults injected so far that fired. */
   faultsFired(): number;
+  /** The nth request from now kills its client (see FaultPlan.armKill). */
+  armKill(afterRequests: number, applyFirst: boolean): void;
+  kills(): number;
+  killPending(): boolean;
+  disarmKill(): void;
   requests: RequestRecord[];
   /** Requests for endpoints the emulator does not serve (a test should expect none). */
   unknownRequests: string[];
@@ -505,6 +510,9 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
       const query = url.search.replace(/^\?/, '');
       const body = Buffer.concat(chunks).toString('utf8');
       const params = Object.fromEntries([...new URLSearchParams(query), ...new URLSearchParams(body)]);
+      const killed = plan.killCheck(req);
+      // A killed client's requests are never answered; the killing one is applied first or not at all.
+      if (killed === 'hang') return;
       const fault = plan.take(method, path);
       if (fault?.kind === 'hook') fault.action?.();
       const record: RequestRecord = { method, path, params, outcome: 'answered', status: 200 };
@@ -524,6 +532,7 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
         payload = { code: err.code, msg: err.message };
       }
       record.status = status;
+      if (killed === 'apply-then-hang') return;
       if (fault && plan.answerAfterApplying(fault, record, payload, req, res)) return;
       res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8' });
       res.end(JSON.stringify(payload));
@@ -539,6 +548,10 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
     inject: (fault) => plan.inject(fault),
     clearFaults: () => plan.clear(),
     faultsFired: () => plan.fired,
+    armKill: (n, applyFirst) => plan.armKill(n, applyFirst),
+    kills: () => plan.kills,
+    killPending: () => plan.killPending(),
+    disarmKill: () => plan.disarmKill(),
     setLiquidity: (symbol, quantity) => {
       if (quantity === undefined) liquidity.delete(symbol);
       else liquidity.set(symbol, quantity);

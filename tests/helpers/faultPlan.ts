@@ -9,6 +9,10 @@
  *   rewrite  applied, answered with `rewrite(payload)` instead: a string is sent as is (truncated or empty JSON),
  *            anything else as JSON (a wrong shape, balances that vanish)
  *   hook     `action` runs just before the request is handled (a fill racing a cancel), then answered normally
+ *
+ * Kills: `armKill(n)` makes the nth request from now the last one its client sends, as if the worker process
+ * died right then: that request is applied or not, and no request carrying the same `x-chaos-attempt` header is
+ * ever answered (the client hangs; the test moves on to a new attempt, as Temporal would).
  */
 import type http from 'node:http';
 
@@ -39,10 +43,44 @@ export interface RequestRecord {
   status: number;
 }
 
+export type KillOutcome = 'hang' | 'apply-then-hang' | undefined;
+
 export class FaultPlan {
   private readonly faults: (Fault & { seen: number })[] = [];
+  private readonly killedAttempts = new Set<string>();
+  private kill?: { remaining: number; applyFirst: boolean };
   /** Faults that fired, over the plan's life. */
   fired = 0;
+  /** Kills that happened. */
+  kills = 0;
+
+  armKill(afterRequests: number, applyFirst: boolean): void {
+    this.kill = { remaining: Math.max(1, afterRequests), applyFirst };
+  }
+
+  /** Whether this request belongs to a killed attempt (never answered), or is the one that kills it. */
+  killCheck(req: http.IncomingMessage): KillOutcome {
+    const tag = req.headers['x-chaos-attempt'];
+    const attempt = typeof tag === 'string' ? tag : undefined;
+    if (attempt !== undefined && this.killedAttempts.has(attempt)) return 'hang';
+    if (!this.kill || attempt === undefined) return undefined;
+    this.kill.remaining -= 1;
+    if (this.kill.remaining > 0) return undefined;
+    const { applyFirst } = this.kill;
+    this.kill = undefined;
+    this.killedAttempts.add(attempt);
+    this.kills += 1;
+    return applyFirst ? 'apply-then-hang' : 'hang';
+  }
+
+  disarmKill(): void {
+    this.kill = undefined;
+  }
+
+  /** Whether a kill is armed and has not happened yet. */
+  killPending(): boolean {
+    return this.kill !== undefined;
+  }
 
   inject(fault: Fault): void {
     this.faults.push({ ...fault, seen: 0 });

@@ -63,6 +63,10 @@ export interface OkxEmulator {
   inject(fault: Fault): void;
   clearFaults(): void;
   faultsFired(): number;
+  armKill(afterRequests: number, applyFirst: boolean): void;
+  kills(): number;
+  killPending(): boolean;
+  disarmKill(): void;
   setPrice(instId: string, price: number): void;
   orders(): OkxOrder[];
   balance(ccy: string): { avail: number; frozen: number };
@@ -312,6 +316,9 @@ export async function startOkxEmulator(options: OkxEmulatorOptions): Promise<Okx
         /* answered as a parameter error below */
       }
       const b = (Array.isArray(parsed) ? {} : parsed) as Record<string, string>;
+      const killed = plan.killCheck(req);
+      // A killed client's requests are never answered; the killing one is applied first or not at all.
+      if (killed === 'hang') return;
       const fault = plan.take(method, path);
       if (fault?.kind === 'hook') fault.action?.();
       const record: RequestRecord = { method, path, params: { ...q, ...(Array.isArray(parsed) ? parsed[0] : b) }, outcome: 'answered', status: 200 };
@@ -326,8 +333,9 @@ export async function startOkxEmulator(options: OkxEmulatorOptions): Promise<Okx
         payload = { code: '0', msg: '', data: route(method, path, q, b, parsed) };
       } catch (err) {
         if (!(err instanceof OkxError)) throw err;
-        payload = { code: err.code, msg: err.item ? err.message : err.message, data: err.item ? [err.item] : [] };
+        payload = { code: err.code, msg: err.message, data: err.item ? [err.item] : [] };
       }
+      if (killed === 'apply-then-hang') return;
       if (fault && plan.answerAfterApplying(fault, record, payload, req, res)) return;
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(JSON.stringify(payload));
@@ -340,6 +348,10 @@ export async function startOkxEmulator(options: OkxEmulatorOptions): Promise<Okx
     inject: (f) => plan.inject(f),
     clearFaults: () => plan.clear(),
     faultsFired: () => plan.fired,
+    armKill: (n, applyFirst) => plan.armKill(n, applyFirst),
+    kills: () => plan.kills,
+    killPending: () => plan.killPending(),
+    disarmKill: () => plan.disarmKill(),
     setPrice: (instId, price) => {
       prices.set(instId, price);
       for (const o of orders) {
