@@ -167,20 +167,29 @@ function concreteFault(v: Venue, step: FaultStep): Fault {
   }
 }
 
+/** A new process's ccxt instance: a killed attempt keeps its old one, hung. */
+function freshInstance(): void {
+  resetConnections();
+  const exchange = connect().exchange;
+  exchange.timeout = 3_600_000;
+  // Loopback: ccxt's pacing between requests would only make the soak slow (the limiter is on in production).
+  exchange.enableRateLimit = false;
+}
+
 /** How long a retry loop may go on before the order counts as stuck (Temporal: 10 attempts over 10 minutes). */
 const MAX_ATTEMPTS = 10;
 let attemptSeq = 0;
 
 /** One activity call as Temporal would run it: retried on retryable failures, abandoned when its worker is killed. */
 async function asTemporal<T>(v: Venue, call: () => Promise<T>): Promise<{ value?: T; error?: unknown; attempts: number }> {
+  let killsSeen = v.kills();
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    // Each attempt is a fresh process: its own ccxt instance, its requests tagged so a kill silences only them.
-    resetConnections();
-    const exchange = connect().exchange;
-    exchange.headers = { 'x-chaos-attempt': `a${++attemptSeq}` };
-    exchange.timeout = 3_600_000;
-    // Loopback: ccxt's pacing between requests would only make the soak slow (the limiter is on in production).
-    exchange.enableRateLimit = false;
+    // Each attempt's requests are tagged, so a kill silences that attempt only (its awaits never return, as in a
+    // dead process). The ccxt instance is shared (building one costs more than a schedule's requests) until a kill:
+    // the dead attempt may hold its pending market load, so the next process starts with a new one.
+    if (v.kills() > killsSeen) freshInstance();
+    killsSeen = v.kills();
+    connect().exchange.headers = { 'x-chaos-attempt': `a${++attemptSeq}` };
     const killsBefore = v.kills();
     let settled = false;
     const run = call().then((value) => ({ value }), (error: unknown) => ({ error })).finally(() => {
@@ -221,6 +230,7 @@ export async function runSchedule(schedule: Schedule, scheduleNo: number): Promi
   Object.assign(process.env, {
     ...v.env, EXCHANGE_REST_URL: v.url, [LIVE_OPT_IN_ENV]: LIVE_OPT_IN_VALUE, EXCHANGE_LOOKUP_WINDOW_MS: '150', EXCHANGE_SNAPSHOT_RECHECK_MS: '20',
   });
+  freshInstance();
   const breaks: string[] = [];
   const market = `live:${schedule.family}`;
   const venue = { mode: 'live' as const, market, timeframe: '1h', cursor: { time: null }, paper: { feeRate: 0.001, slippageBps: 5 } };
@@ -273,7 +283,10 @@ export async function runSchedule(schedule: Schedule, scheduleNo: number): Promi
         const stored = await findOrder(request.clientOrderId);
         if (!stored || ['filled', 'cancelled', 'rejected', 'expired'].includes(stored.status)) break;
         if (stored.status === 'submitted') await asTemporal(v, () => placeOrder({ ...venue, request, balances: { cash: 0, position: 0 } }));
-        else await asTemporal(v, () => pollOrder({ ...venue, clientOrderId: request.clientOrderId }));
+        // A limit order placed only now gets the price move it was waiting for.
+        if (request.type === 'limit') v.setPrice(request.side === 'buy' ? START.price * 0.985 : START.price * 1.015);
+        v.setPrice(START.price);
+        if ((await findOrder(request.clientOrderId))?.status !== 'submitted') await asTemporal(v, () => pollOrder({ ...venue, clientOrderId: request.clientOrderId }));
       }
     }
     const orders = await savedOrders(requests);
