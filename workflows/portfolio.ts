@@ -337,8 +337,9 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
       state.book = outcome.book;
       bookTrades(outcome.trades);
       // Every resting order was cancelled first; fills they got since the last poll reach the book through the
-      // next cycle's reconciliation with the account.
-      state.openOrders = [];
+      // next cycle's reconciliation with the account. An order whose outcome is unknown could not be cancelled
+      // (it cannot be seen): it stays followed, and its symbol held, until it is found.
+      state.openOrders = (state.openOrders ?? []).filter((o) => o.status === 'unknown');
       if (outcome.errors.length && state.halt) state.halt = { ...state.halt, reason: clipText(`${state.halt.reason}; liquidation left positions open: ${outcome.errors.join('; ')}`) };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);

@@ -96,6 +96,8 @@ export interface ReconcileAccountResult extends Reconciliation {
   suspect?: string[];
   /** Live: drifts a second snapshot did not confirm, not adopted. */
   unconfirmed?: Reconciliation['drifts'];
+  /** Live: drifts on assets an order of unknown outcome may have moved, not adopted until it is resolved. */
+  withheld?: Reconciliation['drifts'];
 }
 
 export type ProtectiveStopResult =
