@@ -59,14 +59,6 @@ export async function exchangeCall<T>(exchange: Exchange, context: string, call:
   }
 }
 
-export function spotMarket(exchange: Exchange, symbol: string): Market {
-  const market = exchange.markets?.[symbol];
-  if (!market || market.spot === false) {
-    throw ApplicationFailure.nonRetryable(`${exchange.id} has no spot market ${symbol}`, EXECUTION_FAILURES.unknownSymbol);
-  }
-  return market;
-}
-
 function assetsOf(market: Market): MarketAssets {
   return { base: market.base, quote: market.quote };
 }
