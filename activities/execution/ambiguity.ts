@@ -157,6 +157,8 @@ async function inTrades(o: AmbiguousOrder, evidence: Evidence): Promise<Order | 
   }
   evidence.trades = 'checked';
   const known = await knownExchangeOrderIds(o.exchange.id, o.target.symbol);
+  // Its own id, if an earlier attempt learned it, is exactly what is being looked for.
+  if (o.target.exchangeOrderId) known.delete(o.target.exchangeOrderId);
   const byOrder = new Map<string, { side: string; amount: number }>();
   for (const t of trades) {
     const id = t.order === undefined || t.order === null ? undefined : String(t.order);
@@ -220,6 +222,7 @@ export async function resolveAmbiguousOrder(o: AmbiguousOrder): Promise<Resoluti
   if (evidence.errors.length > 0) reasons.push(`the account could not be read: ${evidence.errors.join('; ')}`);
   if (sameSide.length > 0) reasons.push(`${sameSide.length} ${o.side} trade(s) since the create that no known order explains`);
   if (evidence.balance === 'moved') reasons.push(`the ${o.market.base} balance moved by about the order's quantity`);
+  if (o.target.exchangeOrderId) reasons.push(`${o.exchange.id} acknowledged it as order ${o.target.exchangeOrderId}, which its queries do not show now`);
   // Without a trade history, only a balance that did not move says the order was not applied.
   if (evidence.trades !== 'checked' && evidence.balance !== 'consistent') reasons.push('neither the trade history nor the balance could rule a fill out');
   if (reasons.length === 0) return { kind: 'not-applied', evidence };

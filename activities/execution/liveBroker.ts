@@ -178,7 +178,7 @@ export async function placeLiveOrder(req: OrderRequest, target: LiveOrderTarget,
   const lookup = { symbol: req.symbol, clientOrderId: req.clientOrderId, type: req.type, exchangeOrderId: stored?.result.exchangeOrderId };
   const existing = await beforeSending(() => exchangeCall(exchange, `look up order ${req.clientOrderId}`, () => findExchangeOrder(exchange, lookup)));
   if (existing) return adopt(req, existing, market, target, stored?.result, true);
-  const ambiguity = { req, market, target, positionBefore: opts.positionBefore };
+  const ambiguity = { req, market, target, positionBefore: opts.positionBefore, exchangeOrderId: stored?.result.exchangeOrderId };
   if (stored?.result.status === 'unknown') {
     // An earlier attempt could not tell whether the exchange applied it: look again, never create.
     return followUnknownOrder(req, stored.result, target, market);
@@ -278,6 +278,8 @@ interface Ambiguity {
   market: Market;
   target: LiveOrderTarget;
   positionBefore?: number;
+  /** The exchange's id of the order, when an earlier attempt learned it (then the order certainly exists). */
+  exchangeOrderId?: string;
 }
 
 /**
@@ -289,7 +291,7 @@ async function resolveOrMarkUnknown(a: Ambiguity, sentAt: number, why: string): 
   const window = settings.lookupWindowMs ?? orderSemantics(exchange.id).lagWindowMs;
   const resolution = await resolveAmbiguousOrder({
     exchange, market: a.market, side: a.req.side, quantity: a.req.quantity, sentAt, positionBefore: a.positionBefore,
-    target: { symbol: a.req.symbol, clientOrderId: a.req.clientOrderId, type: a.req.type },
+    target: { symbol: a.req.symbol, clientOrderId: a.req.clientOrderId, type: a.req.type, ...(a.exchangeOrderId && { exchangeOrderId: a.exchangeOrderId }) },
     waitMs: Math.max(0, sentAt + window - Date.now()),
   });
   if (resolution.kind === 'found') {
@@ -329,7 +331,7 @@ async function followUnknownOrder(req: OrderRequest, stored: OrderResult, target
   const { exchange } = target.connection;
   const resolution = await resolveAmbiguousOrder({
     exchange, market, side: req.side, quantity: req.quantity, sentAt: stored.placedAt ?? Date.now(), waitMs: 0,
-    target: { symbol: req.symbol, clientOrderId: req.clientOrderId, type: req.type },
+    target: { symbol: req.symbol, clientOrderId: req.clientOrderId, type: req.type, ...(stored.exchangeOrderId && { exchangeOrderId: stored.exchangeOrderId }) },
   });
   if (resolution.kind === 'found') return adopt(req, resolution.order, market, target, stored, true);
   // Only the trade history can rule out a fill this late (the balance has moved on since): without it, stay unknown.

@@ -125,6 +125,21 @@ it('an acknowledgement whose order the query does not show yet (ack-only creates
   expect(emu.orders()).toHaveLength(1);
 });
 
+it('an acknowledged order its queries never show is not placed again: its own id is no evidence against it', async () => {
+  const emu = await okx();
+  const req = request();
+  // Acknowledged with an ordId, then every order query lags; its trade is in the fills history, but its order
+  // cannot be fetched to tie the trade to our clOrdId.
+  emu.inject({ method: 'GET', path: '/api/v5/trade/order', nth: 2, kind: 'status', status: 200, body: NOT_FOUND, times: 1_000 });
+  const { result } = await withRetries(() => placeOrder(placing(req)));
+  expect(result.status).toBe('unknown');
+  expect(result.rejectReason).toMatch(/acknowledged it as order \d+/);
+  expect(emu.orders()).toHaveLength(1);
+  emu.clearFaults();
+  expect((await pollOrder({ ...VENUE, clientOrderId: req.clientOrderId })).order).toMatchObject({ status: 'filled', filledQuantity: 0.01 });
+  expect(emu.orders()).toHaveLength(1);
+});
+
 it('an acknowledgement of unexpected shape to an applied create is resolved by the lookup', async () => {
   const emu = await okx();
   const req = request();
