@@ -82,4 +82,10 @@ export const metrics = {
     labelNames: ['portfolio', 'venue', 'asset'] as const,
     registers: [registry],
   }),
+  executionIncidents: new Counter({
+    name: 'trader_execution_incidents_total',
+    help: 'Incidents the operator must know about (an order outcome unknown, a suspect account snapshot, refused market metadata, a price out of band), by kind, venue and severity',
+    labelNames: ['kind', 'venue', 'severity'] as const,
+    registers: [registry],
+  }),
 };

@@ -92,7 +92,8 @@ function runName(strategies: StrategyConfigInput | undefined): string[] {
 }
 
 function toOptions(opts: Record<string, unknown>, keepDecisions: boolean): BacktestOptions {
-  if (!LLM_POLICIES.includes(opts.llm as VerdictPolicy)) throw new InvalidArgumentError(`--llm must be one of ${LLM_POLICIES.join(', ')}, got '${String(opts.llm)}'`);
+  // A plain Error from an action: commander prints its own errors only for what it parsed itself.
+  if (!LLM_POLICIES.includes(opts.llm as VerdictPolicy)) throw new Error(`--llm must be one of ${LLM_POLICIES.join(', ')}, got '${String(opts.llm)}'`);
   const config = opts.config ? readConfigFile(opts.config as string) : undefined;
   const strategies = strategiesOf(opts, config);
   return {
@@ -133,14 +134,15 @@ export function registerBacktestCommands(program: Command, out: (line: string) =
     .requiredOption('--space <json>', 'parameter space: dotted paths to lists of values, e.g. \'{"momentum.fast":[10,20],"momentum.slow":[50,100]}\'', json('--space'))
     .option('--samples <n>', 'random search: parameter sets drawn', number('--samples', (n) => Number.isInteger(n) && n > 0, 'a positive whole number'), 20)
     .option('--seed <n>', 'random search: seed', number('--seed', Number.isInteger, 'a whole number'), 1)
-    .option('--train-days <n>', 'walk-forward training window, days', number('--train-days', (n) => n > 0, 'a positive number'), 90)
-    .option('--test-days <n>', 'walk-forward test window, days', number('--test-days', (n) => n > 0, 'a positive number'), 30)
+    // Windows of whole days: a sliver of a day means thousands of windows and a search that runs for minutes.
+    .option('--train-days <n>', 'walk-forward training window, whole days', number('--train-days', (n) => Number.isInteger(n) && n >= 1, 'a whole number of days >= 1'), 90)
+    .option('--test-days <n>', 'walk-forward test window, whole days', number('--test-days', (n) => Number.isInteger(n) && n >= 1, 'a whole number of days >= 1'), 30)
     .option('--objective <metric>', 'what the training windows maximise: sharpe, totalReturn, sortino, profitFactor, cagr', 'sharpe')
     .option('--workers <n>', 'worker threads (default: one per core)', number('--workers', (n) => Number.isInteger(n) && n > 0, 'a positive whole number'), availableParallelism())
     .option('--json', 'print the whole result as JSON')
     .action(async (opts) => {
       const kind = opts.search as SearchKind;
-      if (kind !== 'grid' && kind !== 'random') throw new InvalidArgumentError(`--search must be grid or random, got '${opts.search}'`);
+      if (kind !== 'grid' && kind !== 'random') throw new Error(`--search must be grid or random, got '${opts.search}'`);
       const result = await runSearch({
         backtest: toOptions(opts, false),
         space: parseSpace(opts.space),

@@ -16,6 +16,10 @@ import { failureMessage } from './failureMessage';
 import { portfolioConfigFrom } from '../domain/configInput';
 import { registerCheckExchange } from './checkExchange';
 import { registerModelCommands } from './modelCommands';
+import { exitWhenFlushed } from './exitWhenFlushed';
+// bin/tradectl.js exits through it too, from the bundle.
+export { exitWhenFlushed };
+import { checkMarketSource, checkMarketSpec } from './marketCheck';
 import { chooseMarket } from './marketChoice';
 import { formatCycles, formatOrders, formatRisk, formatStatus, formatTrace } from './format';
 import { connectClient, portfolioHandle, portfolioOps, startPortfolio } from './tradingClient';
@@ -46,6 +50,10 @@ function symbolList(value: string): string[] {
   return value.split(',').map((s) => s.trim().toUpperCase()).filter(Boolean);
 }
 
+/** A key of a setting: a plain name (never __proto__, constructor or prototype, which would reach Object's prototype). */
+const SETTING_KEY = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** `key=value` pairs into a setConfig patch: dotted keys reach nested sections, values are JSON or strings. */
 export function parseAssignments(pairs: string[]): ConfigPatch {
   const patch: Record<string, unknown> = {};
@@ -53,6 +61,8 @@ export function parseAssignments(pairs: string[]): ConfigPatch {
     const eq = pair.indexOf('=');
     if (eq <= 0) throw new Error(`'${pair}' is not key=value (e.g. risk.maxAssetWeight=0.1)`);
     const keys = pair.slice(0, eq).split('.');
+    const bad = keys.find((k) => FORBIDDEN_KEYS.has(k) || !SETTING_KEY.test(k));
+    if (bad !== undefined) throw new Error(`'${pair.slice(0, eq)}': '${bad}' is not a setting name (letters, digits and _, e.g. risk.maxAssetWeight)`);
     const raw = pair.slice(eq + 1);
     let value: unknown = raw;
     try {
@@ -61,7 +71,11 @@ export function parseAssignments(pairs: string[]): ConfigPatch {
       /* plain strings such as a model name stay strings */
     }
     let target = patch;
-    for (const k of keys.slice(0, -1)) target = (target[k] ??= {}) as Record<string, unknown>;
+    for (const k of keys.slice(0, -1)) {
+      const next = Object.hasOwn(target, k) ? target[k] : (target[k] = {});
+      if (typeof next !== 'object' || next === null || Array.isArray(next)) throw new Error(`'${pair.slice(0, eq)}': ${k} is set to a value, not a section, by an earlier assignment`);
+      target = next as Record<string, unknown>;
+    }
     target[keys[keys.length - 1]] = value;
   }
   return patch as ConfigPatch;
@@ -69,11 +83,16 @@ export function parseAssignments(pairs: string[]): ConfigPatch {
 
 const portfolioOption = () => new Option('-p, --portfolio <id>', 'portfolio id').default('default');
 
+const printedByCommander = new WeakSet<Command>();
+
 export function buildCli(out: (line: string) => void = console.log, err: (line: string) => void = console.error): Command {
   const program = new Command('tradectl')
     .description('Operate Temporal-orchestrated trading portfolios')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Marks what commander printed itself, so main() prints the rest: an InvalidArgumentError thrown by an action is
+    // a commander error too, but nobody has shown it yet.
+    .configureOutput({ outputError: (text, write) => { printedByCommander.add(program); write(text); } });
 
   program
     .command('start')
@@ -121,6 +140,7 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
       }
       const checked = checkConfig(candidate);
       if (!checked.ok) throw new Error(`invalid configuration: ${checked.reason}`);
+      await checkMarketSpec(checked.config.market, checked.config.symbols, checked.config.timeframe);
       if (opts.live) {
         err('*'.repeat(78));
         err(`** LIVE MODE: portfolio '${checked.config.portfolioId}' will place REAL orders on ${checked.config.market} with REAL money.`);
@@ -208,7 +228,14 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
     .argument('<assignments...>', 'key=value pairs')
     .action(async (assignments: string[], opts) => {
       const patch = parseAssignments(assignments);
-      const config = await portfolioOps.setConfig(portfolioHandle(await connectClient(), opts.portfolio), patch);
+      if (patch.market !== undefined) await checkMarketSource(String(patch.market));
+      const handle = portfolioHandle(await connectClient(), opts.portfolio);
+      if (patch.market !== undefined) {
+        // The workflow's validator checks the form; whether the data exists is checked here, where files can be read.
+        const current = (await portfolioOps.status(handle)).config;
+        await checkMarketSpec(String(patch.market), patch.symbols ?? current.symbols, patch.timeframe ?? current.timeframe);
+      }
+      const config = await portfolioOps.setConfig(handle, patch);
       out(JSON.stringify(config, null, 2));
     });
 
@@ -263,7 +290,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     const error = e as { code?: string; exitCode?: number; message?: string };
-    if (error.code?.startsWith('commander.')) return error.exitCode ?? 2; // commander printed the problem already
+    if (error.code?.startsWith('commander.') && printedByCommander.has(program)) return error.exitCode ?? 2;
+    if (error.code?.startsWith('commander.help') || error.code === 'commander.version') return error.exitCode ?? 0;
     console.error(`tradectl: ${failureMessage(e)}`);
     return 1;
   } finally {
@@ -273,5 +301,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv).then((code) => process.exit(code));
+  main(process.argv).then(exitWhenFlushed);
 }

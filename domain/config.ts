@@ -10,6 +10,9 @@ import { REFERENCE_SYMBOL } from './referenceMarket';
 
 export const SYMBOL_PATTERN = /^[A-Z0-9]{2,12}\/[A-Z0-9]{2,12}$/;
 const MARKET_PATTERN = /^(live:[a-z0-9]+|replay:.+|sim(:\d+)?)$/;
+/** Longest name (a model) and market spec (a replay directory) a configuration may carry. */
+export const MAX_NAME_CHARS = 200;
+export const MAX_MARKET_CHARS = 500;
 export const TIMEFRAMES = ['1m', '5m', '15m', '1h', '4h', '1d'] as const;
 
 /**
@@ -102,7 +105,8 @@ export const riskLimitsSchema = z
 
 export const llmPolicySchema = z
   .object({
-    model: z.string().min(1),
+    /** An ollama model name (name:tag): bounded, as every string the workflow state carries (domain/stateBudget.ts). */
+    model: z.string().min(1).max(MAX_NAME_CHARS, `at most ${MAX_NAME_CHARS} characters`),
     timeoutMs: z.number().int().min(100).max(600_000),
     /**
      * What happens when the LLM is unreachable, too slow or answers garbage:
@@ -147,7 +151,7 @@ export const portfolioConfigSchema = z
   .object({
     portfolioId: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, 'use letters, digits, _ or - (1-64 chars)'),
     mode: z.enum(['paper', 'live']),
-    market: z.string().regex(MARKET_PATTERN, 'expected live:<exchange>, replay:<dir> or sim[:<seed>]'),
+    market: z.string().max(MAX_MARKET_CHARS, `at most ${MAX_MARKET_CHARS} characters`).regex(MARKET_PATTERN, 'expected live:<exchange>, replay:<dir> or sim[:<seed>]'),
     symbols: z
       .array(z.string().regex(SYMBOL_PATTERN, 'expected BASE/QUOTE in capitals, e.g. BTC/USDT'))
       .min(1)
@@ -172,6 +176,10 @@ export const portfolioConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.mode === 'live' && !c.market.startsWith('live:')) {
+      // Real orders are never decided on history: the execution worker refuses them too (and prices far from the exchange's).
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['market'], message: `live mode trades only on live:<exchange> market data, got '${c.market}'` });
+    }
     const issue = (message: string) => ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['candleLimit'], message });
     const fetched = fetchedSymbolCount(c.symbols);
     if (c.candleLimit <= MAX_CANDLE_LIMIT && c.candleLimit * fetched > MAX_CANDLES_PER_CYCLE) {
@@ -276,11 +284,30 @@ export type ConfigPatch = Partial<Omit<PortfolioConfig, 'portfolioId' | 'mode' |
   paper?: Partial<PortfolioConfig['paper']>;
 };
 
+const isSection = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A section of a patch that is not an object (`cooldowns=5`) would merge as nothing and change nothing while the
+ * update succeeds: refused, naming it.
+ */
+function sectionShapeRefusal(patch: Record<string, unknown>, sections: readonly string[], prefix = ''): string | undefined {
+  for (const key of sections) {
+    const value = patch[key];
+    if (value !== undefined && !isSection(value)) return `${prefix}${key}: expected an object of settings (e.g. ${prefix}${key}.<name>=<value>), got ${JSON.stringify(value)}`;
+  }
+  return undefined;
+}
+
 /** Identity and mode are fixed for the life of a portfolio: switching paper to live is a new portfolio. */
 export function applyConfigPatch(current: PortfolioConfig, patch: ConfigPatch & Record<string, unknown>): ConfigCheck {
+  if (!isSection(patch)) return { ok: false, reason: '(config): expected an object of settings' };
   for (const frozen of ['portfolioId', 'mode']) {
     if (frozen in patch) return { ok: false, reason: `${frozen}: cannot be changed on a running portfolio` };
   }
+  const shape = sectionShapeRefusal(patch, ['risk', 'llm', 'paper', 'orders'])
+    ?? (isSection(patch.risk) ? sectionShapeRefusal(patch.risk, ['cooldowns'], 'risk.') : undefined)
+    ?? (patch.strategies !== undefined && patch.strategies !== null && !isSection(patch.strategies) ? `strategies: expected an object or null, got ${JSON.stringify(patch.strategies)}` : undefined);
+  if (shape) return { ok: false, reason: shape };
   return checkConfig({
     ...current,
     ...patch,
@@ -298,7 +325,9 @@ function mergeRisk(current: RiskLimits, patch: RiskPatch | undefined): RiskLimit
 
 /** The `setRiskLimits` update: a partial change of the risk section only, validated as a whole. */
 export function applyRiskPatch(current: PortfolioConfig, patch: RiskPatch): ConfigCheck {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return { ok: false, reason: 'risk: expected an object of limits' };
+  if (!isSection(patch)) return { ok: false, reason: 'risk: expected an object of limits' };
+  const shape = sectionShapeRefusal(patch, ['cooldowns']);
+  if (shape) return { ok: false, reason: shape };
   return checkConfig({ ...current, risk: mergeRisk(current.risk, patch) });
 }
 

@@ -2,7 +2,8 @@
  * Reconciliation: the portfolio's book against what the exchange (or the paper broker's own record) says the
  * account holds. Drift appears after lost responses, fees charged in another asset, manual trades or deposits; it is
  * reported per asset and corrected by adopting the account's figures, because the account is what orders spend.
- * Pure, so the portfolio workflow can run it on an account snapshot an activity fetched.
+ * A live snapshot must first be plausible (implausibilities) and a drift must persist across two snapshots
+ * (persistentDrifts) before it is adopted. Pure, so the portfolio workflow can run it on a snapshot an activity fetched.
  */
 import type { PortfolioBook } from './types';
 
@@ -20,6 +21,14 @@ export interface AccountSnapshot {
   asOf: number;
   /** Per asset (BTC, USDT, ...), only assets that matter to the portfolio need be present; missing means zero. */
   balances: Record<string, AssetBalance>;
+  /** The assets the exchange's answer itself listed (absent: unknown), to tell "zero" from "left out". */
+  listed?: string[];
+}
+
+/** What resting orders of the portfolio hold on the account: a snapshot that lacks it is not the whole account. */
+export interface HeldByOrders {
+  asset: string;
+  amount: number;
 }
 
 export interface AssetDrift {
@@ -63,6 +72,58 @@ export function splitSymbol(symbol: string): { base: string; quote: string } {
   return { base, quote };
 }
 
+/**
+ * Why an account snapshot cannot be the account (empty when it is plausible): everything the book holds gone at
+ * once, an asset the book holds left out of the answer, or less of an asset than the portfolio's resting orders
+ * hold. One bad answer (an empty balances list with status 200) must not wipe the book.
+ */
+export function implausibilities(book: PortfolioBook, snapshot: AccountSnapshot, symbols: readonly string[], held: readonly HeldByOrders[] = []): string[] {
+  const quote = quoteAsset(symbols);
+  const bookHolds: Record<string, number> = { [quote]: book.cash };
+  for (const symbol of symbols) bookHolds[splitSymbol(symbol).base] = book.positions[symbol]?.quantity ?? 0;
+  const total = (asset: string) => snapshot.balances[asset]?.total ?? 0;
+  const reasons: string[] = [];
+  const heldByBook = Object.entries(bookHolds).filter(([, q]) => q > 1e-12);
+  if (heldByBook.length > 0 && heldByBook.every(([asset]) => !(total(asset) > 0))) {
+    reasons.push(`every asset the book holds (${heldByBook.map(([a, q]) => `${a} ${q}`).join(', ')}) is zero in the snapshot at once`);
+  }
+  if (snapshot.listed) {
+    const listed = new Set(snapshot.listed);
+    const left = heldByBook.filter(([asset]) => !listed.has(asset)).map(([asset]) => asset);
+    if (left.length > 0) reasons.push(`the answer leaves out ${left.join(', ')}, which the book holds`);
+  }
+  for (const h of held) {
+    if (total(h.asset) < h.amount * (1 - 1e-6)) reasons.push(`resting orders hold ${h.amount} ${h.asset} but the snapshot shows ${total(h.asset)}`);
+  }
+  return reasons;
+}
+
+/**
+ * The drifts of `first` that a later snapshot confirms (same asset, same account figure within tolerance): only a
+ * drift that persists across snapshots is adopted; one that a second look does not show was a lagging answer.
+ */
+export function persistentDrifts(first: AssetDrift[], second: AssetDrift[], tolerance = 1e-8): AssetDrift[] {
+  return first.filter((d) => second.some((e) => e.asset === d.asset && Math.abs(e.account - d.account) <= Math.max(tolerance, 1e-9 * Math.abs(d.account))));
+}
+
+/** The book with only `drifts` corrected (the figures of the rest stay the book's). */
+export function correctDrifts(book: PortfolioBook, drifts: AssetDrift[], prices: Record<string, number> = {}, absTol = 1e-8): PortfolioBook {
+  const positions = { ...book.positions };
+  let cash = book.cash;
+  for (const d of drifts) {
+    if (d.symbol === undefined) {
+      cash = d.account;
+      continue;
+    }
+    const held = positions[d.symbol];
+    // A position that shrinks or grows keeps its protective levels, opening time and strategy.
+    if (d.account <= absTol) delete positions[d.symbol];
+    else if (held) positions[d.symbol] = { ...held, quantity: d.account };
+    else positions[d.symbol] = { symbol: d.symbol, quantity: d.account, avgPrice: prices[d.symbol] ?? 0 };
+  }
+  return { ...book, cash, positions };
+}
+
 export function reconcile(book: PortfolioBook, snapshot: AccountSnapshot, opts: ReconcileOptions): Reconciliation {
   const absTol = opts.absoluteTolerance ?? 1e-8;
   const relTol = opts.relativeTolerance ?? 1e-9;
@@ -85,18 +146,5 @@ export function reconcile(book: PortfolioBook, snapshot: AccountSnapshot, opts: 
     if (differs(held, accountTotal(base))) drifts.push({ asset: base, symbol, book: held, account: accountTotal(base), drift: accountTotal(base) - held });
   }
   if (drifts.length === 0) return { inSync: true, drifts, corrected: book };
-
-  const positions = { ...book.positions };
-  let cash = book.cash;
-  for (const d of drifts) {
-    if (d.symbol === undefined) {
-      cash = d.account;
-      continue;
-    }
-    const held = positions[d.symbol];
-    if (d.account <= absTol) delete positions[d.symbol];
-    else if (held) positions[d.symbol] = { ...held, quantity: d.account };
-    else positions[d.symbol] = { symbol: d.symbol, quantity: d.account, avgPrice: opts.prices?.[d.symbol] ?? 0 };
-  }
-  return { inSync: false, drifts, corrected: { ...book, cash, positions } };
+  return { inSync: false, drifts, corrected: correctDrifts(book, drifts, opts.prices, absTol) };
 }

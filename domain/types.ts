@@ -220,10 +220,12 @@ export interface Fill {
 
 /**
  * An order's lifecycle. `submitted`: sent (or about to be) with no answer yet, so a retry must look it up before
- * placing; `open` and `partially_filled`: resting on the book; the rest are final. `cancelled` and `expired`
+ * placing; `open` and `partially_filled`: resting on the book; `unknown`: the exchange may have applied it but
+ * neither lookups nor the account's trades and balances could tell (activities/execution/ambiguity.ts): never
+ * placed again, its symbol held, looked for again every cycle; the rest are final. `cancelled` and `expired`
  * orders keep the fills they got before (filledQuantity tells whether they were partly filled).
  */
-export type OrderStatus = 'submitted' | 'open' | 'partially_filled' | 'filled' | 'cancelled' | 'rejected' | 'expired';
+export type OrderStatus = 'submitted' | 'open' | 'partially_filled' | 'filled' | 'cancelled' | 'rejected' | 'expired' | 'unknown';
 
 /** `stop` is a protective stop-market order: it rests until the price trades through stopPrice, then sells (or buys). */
 export type OrderType = 'market' | 'limit' | 'stop';

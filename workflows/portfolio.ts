@@ -16,6 +16,7 @@ import { equity, newBook, nextTradingDayStart, rollDay, tradingDay } from '../do
 import { bookTrades as bookTradesPure, cooldownsOpenedBy, drawdownCheck } from '../domain/portfolioBookkeeping';
 import { cooldownKey, upgradeCooldowns, NO_TRADES, type Cooldown } from '../domain/risk';
 import { TASK_QUEUES } from '../domain/queues';
+import { clipText, stateBudgetRefusal } from '../domain/stateBudget';
 import { cycleSearchAttributes, portfolioMemo } from '../domain/visibility';
 import { workflowNow } from '../domain/workflowClock';
 import { liquidationWorkflow } from './liquidation';
@@ -23,6 +24,7 @@ import {
   emergencyStopSignal, pauseSignal, resumeSignal, riskQuery, setConfigUpdate, setRiskLimitsUpdate, statusQuery, stopSignal,
   type LastCycle, type PortfolioRisk, type PortfolioState, type PortfolioStatus,
 } from './messages';
+import { carriedState, sizeCallsForContinueAsNew, STATE_SIZE_PATCH } from './stateGuard';
 import { tradingCycleWorkflow, type CycleOutcome, type CycleTrade } from './tradingCycle';
 
 export interface PortfolioInput {
@@ -66,7 +68,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
 
   setHandler(pauseSignal, (arg) => {
     state.paused = true;
-    state.pauseReason = arg?.reason ?? 'paused by operator';
+    state.pauseReason = clipText(arg?.reason ?? 'paused by operator');
   });
   // Resume is the human decision that ends a halt too; the drawdown is measured afresh from here.
   setHandler(resumeSignal, () => {
@@ -82,7 +84,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     stopping = true;
   });
   setHandler(emergencyStopSignal, (arg) => {
-    const reason = arg?.reason ?? 'emergency stop by operator';
+    const reason = clipText(arg?.reason ?? 'emergency stop by operator');
     if (state.halt?.kind !== 'emergency') state.halt = { kind: 'emergency', reason, since: new Date(workflowNow()).toISOString() };
     // Idempotent: a second request while one is pending, or with nothing left to sell, adds nothing.
     if (liquidationPending()) state.liquidationSells = true;
@@ -91,6 +93,8 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
   const configValidator = (patch: ConfigPatch) => {
     const check = applyConfigPatch(state.config, patch as ConfigPatch & Record<string, unknown>);
     if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, 'InvalidConfig');
+    const tooLarge = stateBudgetRefusal({ ...state, config: check.config });
+    if (tooLarge) throw ApplicationFailure.nonRetryable(tooLarge, 'InvalidConfig');
     return check.config;
   };
   setHandler(
@@ -107,6 +111,8 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
   const riskValidator = (patch: RiskPatch) => {
     const check = applyRiskPatch(state.config, patch);
     if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, 'InvalidRiskLimits');
+    const tooLarge = stateBudgetRefusal({ ...state, config: check.config });
+    if (tooLarge) throw ApplicationFailure.nonRetryable(tooLarge, 'InvalidRiskLimits');
     return check.config;
   };
   setHandler(
@@ -187,9 +193,12 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     }
 
     const info = workflowInfo();
-    if (info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS) {
+    if (
+      info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS ||
+      (patched(STATE_SIZE_PATCH) && sizeCallsForContinueAsNew(info.historySize, state.config, state))
+    ) {
       await condition(allHandlersFinished);
-      return continueAsNew<typeof portfolioWorkflow>({ config: state.config, state });
+      return continueAsNew<typeof portfolioWorkflow>({ config: state.config, state: carriedState(state.config, state) });
     }
     // The interval is a durable timer; a stop or an emergency cuts it short.
     await condition(() => stopping || liquidationPending(), state.config.intervalMs);
@@ -279,7 +288,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
       cycleNo: state.cycleNo,
       workflowId: cycleWorkflowId(workflowInfo().workflowId, state.instanceId, state.cycleNo),
       status: outcome.status,
-      error: outcome.error,
+      error: clipText(outcome.error),
       finishedAt: new Date(workflowNow()).toISOString(),
       orders: outcome.orders.length,
       equity: outcome.equity,
@@ -328,12 +337,13 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
       state.book = outcome.book;
       bookTrades(outcome.trades);
       // Every resting order was cancelled first; fills they got since the last poll reach the book through the
-      // next cycle's reconciliation with the account.
-      state.openOrders = [];
-      if (outcome.errors.length && state.halt) state.halt = { ...state.halt, reason: `${state.halt.reason}; liquidation left positions open: ${outcome.errors.join('; ')}` };
+      // next cycle's reconciliation with the account. An order whose outcome is unknown could not be cancelled
+      // (it cannot be seen): it stays followed, and its symbol held, until it is found.
+      state.openOrders = (state.openOrders ?? []).filter((o) => o.status === 'unknown');
+      if (outcome.errors.length && state.halt) state.halt = { ...state.halt, reason: clipText(`${state.halt.reason}; liquidation left positions open: ${outcome.errors.join('; ')}`) };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      if (state.halt) state.halt = { ...state.halt, reason: `${state.halt.reason}; liquidation failed: ${message}` };
+      if (state.halt) state.halt = { ...state.halt, reason: clipText(`${state.halt.reason}; liquidation failed: ${message}`) };
       log.error('liquidation failed', { error: message });
     }
   }

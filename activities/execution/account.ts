@@ -11,6 +11,7 @@ import { ensureMarkets, privateExchange, publicExchange } from './connector';
 import { describeError, mapExchangeFailure } from './exchangeErrors';
 import { readCredentials, SUPPORTED_EXCHANGES, type ExchangeSettings } from './exchangeSettings';
 import { exchangeCall } from './liveBroker';
+import { loadMarkets } from './marketMetadata';
 import { marketLimits, type MarketLimits } from './orderRules';
 import { exchangeFeeSchedule } from './paperFees';
 import { nativeStopKind, type NativeStopKind } from './protectiveStops';
@@ -34,9 +35,10 @@ export function portfolioAssets(symbols: readonly string[]): string[] {
 }
 
 export async function liveAccountSnapshot(exchange: Exchange, symbols: readonly string[]): Promise<AccountSnapshot> {
-  await exchangeCall(exchange, 'load markets', () => ensureMarkets(exchange));
+  await loadMarkets(exchange);
   const balance = await exchangeCall(exchange, 'fetch balance', () => exchange.fetchBalance());
-  return { venue: exchange.id, asOf: balance.timestamp ?? Date.now(), balances: balancesFrom(balance, portfolioAssets(symbols)) };
+  const listed = Object.keys((balance.total ?? {}) as object);
+  return { venue: exchange.id, asOf: balance.timestamp ?? Date.now(), balances: balancesFrom(balance, portfolioAssets(symbols)), listed };
 }
 
 /**

@@ -51,6 +51,11 @@ export interface MappedFailure {
   failure: ApplicationFailure;
   /** True when the exchange answered and refused: the request certainly had no effect. */
   refusedByExchange: boolean;
+  /**
+   * ccxt's catch-all ExchangeError, for an error answer it could not classify (or an answer of unexpected shape):
+   * a refusal for a read, but after a create it cannot be told from an applied order with a garbled answer.
+   */
+  unclassified?: boolean;
 }
 
 /** Maps any error thrown while talking to an exchange. `context` says what was being done, e.g. `binance create order tt-1`. */
@@ -73,7 +78,7 @@ export function mapExchangeFailure(err: unknown, context: string, exchange?: Exc
   if (err instanceof ccxt.BadSymbol) return final(EXECUTION_FAILURES.unknownSymbol);
   if (err instanceof ccxt.InvalidOrder) return final(EXECUTION_FAILURES.invalidOrder);
   if (err instanceof ccxt.NotSupported) return final(EXECUTION_FAILURES.notSupported);
-  if (err instanceof ccxt.ExchangeError) return final(EXECUTION_FAILURES.rejected);
+  if (err instanceof ccxt.ExchangeError) return { ...final(EXECUTION_FAILURES.rejected), unclassified: name === 'ExchangeError' };
   // Not from ccxt: a bug or an environment problem; retrying is harmless and may help.
   return { failure: retry(EXECUTION_FAILURES.unexpected), refusedByExchange: false };
 }

@@ -9,6 +9,11 @@
  *   EXCHANGE_PASSWORD[_FILE]    API passphrase (KuCoin, OKX)
  *   EXCHANGE_SANDBOX            true: the exchange's testnet / demo environment, refused where ccxt has none
  *   EXCHANGE_REST_URL           replaces the scheme, host and port of every REST endpoint (tests: a loopback emulator)
+ *   EXCHANGE_PRICE_BAND         an order whose reference price is further than this fraction from the exchange's
+ *                               last price is refused before it is sent (default 0.05: 5%)
+ *   EXCHANGE_LOOKUP_WINDOW_MS   how long an ambiguous create is looked for before the account is read as evidence
+ *                               (default: the exchange's own lag, activities/execution/ambiguity.ts)
+ *   EXCHANGE_SNAPSHOT_RECHECK_MS  pause before a suspect or drifting balances answer is read again (default 1000)
  */
 import fs from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
@@ -39,6 +44,28 @@ export interface ExchangeSettings {
   sandbox: boolean;
   /** Origin (scheme://host:port) replacing the exchange's REST origin, or undefined for the real one. */
   restUrl?: string;
+  /** Largest relative distance of an order's reference price from the exchange's last price (default DEFAULT_PRICE_BAND). */
+  priceBand?: number;
+  /** Overrides the exchange's order-query lag window (ms). */
+  lookupWindowMs?: number;
+  /** Pause before a suspect or drifting balances answer is read again (ms, default 1000). */
+  snapshotRecheckMs?: number;
+}
+
+export const DEFAULT_PRICE_BAND = 0.05;
+
+function parseFraction(name: string, value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > max) throw invalidConfig(`${name} must be a fraction in (0, ${max}], e.g. 0.05 for 5%, got '${value}'`);
+  return n;
+}
+
+function parseWindow(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 120_000) throw invalidConfig(`${name} must be a whole number of ms in [0, 120000], got '${value}'`);
+  return n;
 }
 
 /**
@@ -141,7 +168,13 @@ export function readExchangeSettings(marketExchangeId?: string, env: Env = proce
   const sandbox = parseBoolean('EXCHANGE_SANDBOX', env.EXCHANGE_SANDBOX);
   if (sandbox && !profile.sandbox) throw invalidConfig(`EXCHANGE_SANDBOX=true but ${profile.label} has no sandbox: ${profile.sandboxNote}`);
   const restUrl = parseRestUrl(env.EXCHANGE_REST_URL);
-  return { exchangeId, sandbox, ...(restUrl && { restUrl }) };
+  const priceBand = parseFraction('EXCHANGE_PRICE_BAND', env.EXCHANGE_PRICE_BAND, DEFAULT_PRICE_BAND, 0.5);
+  const lookupWindowMs = parseWindow('EXCHANGE_LOOKUP_WINDOW_MS', env.EXCHANGE_LOOKUP_WINDOW_MS);
+  const snapshotRecheckMs = parseWindow('EXCHANGE_SNAPSHOT_RECHECK_MS', env.EXCHANGE_SNAPSHOT_RECHECK_MS);
+  return {
+    exchangeId, sandbox, ...(restUrl && { restUrl }), priceBand, ...(lookupWindowMs !== undefined && { lookupWindowMs }),
+    ...(snapshotRecheckMs !== undefined && { snapshotRecheckMs }),
+  };
 }
 
 /** The API credentials for `exchangeId`, or a MissingCredentials failure naming what is missing. */

@@ -8,7 +8,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { isFinal, isResting, unappliedFills } from '../../domain/orderLifecycle';
-import { reconcile, splitSymbol, type AccountSnapshot, type Reconciliation } from '../../domain/reconcile';
+import { quoteAsset, reconcile, splitSymbol, type AccountSnapshot, type Reconciliation } from '../../domain/reconcile';
 import type { Fill, MarketCursor, Mode, OrderRequest, OrderResult, PortfolioBook, Side } from '../../domain/types';
 import { parseMarketSpec } from '../market/marketSpec';
 import { metrics } from '../metrics';
@@ -16,11 +16,13 @@ import { recordDrifts } from '../persistence/driftStore';
 import { findStoredOrder, unfinishedOrders, type OrderContext, type StoredOrderView } from '../persistence/orderStore';
 import { checkExchangeAccount, liveAccountSnapshot, paperAccountSnapshot, type ExchangeCheckReport } from './account';
 import { heartbeat, logInfo, logWarn, pause } from './activityContext';
-import { connect, ensureMarkets, type Connection } from './connector';
+import { connect, type Connection } from './connector';
 import { toExecutionFailure } from './exchangeErrors';
 import { readExchangeSettings } from './exchangeSettings';
-import { assertLiveTradingEnabled, cancelLiveOrder, exchangeCall, placeLiveOrder, pollLiveOrder, spotMarket } from './liveBroker';
-import { findExchangeOrder } from './orderLookup';
+import { assertLiveTradingEnabled, cancelLiveOrder, exchangeCall, placeLiveOrder, pollLiveOrder } from './liveBroker';
+import { reconcileSceptically } from './liveReconciliation';
+import { loadMarkets, tradableMarket } from './marketMetadata';
+import { exchangeClientOrderId, findExchangeOrder } from './orderLookup';
 import type { Balances, PaperTerms } from './paperBroker';
 import { cancelPaperOrder, placePaperOrder, pollPaperOrder, type PaperVenue } from './paperOrders';
 import { nativeStopKind, stopLimitPrice, type NativeStopKind } from './protectiveStops';
@@ -90,6 +92,12 @@ export interface ReconcileAccountInput extends AccountInput {
 
 export interface ReconcileAccountResult extends Reconciliation {
   snapshot: AccountSnapshot;
+  /** Live: why the account's snapshot was not adopted (the book kept, an incident recorded), when it was not. */
+  suspect?: string[];
+  /** Live: drifts a second snapshot did not confirm, not adopted. */
+  unconfirmed?: Reconciliation['drifts'];
+  /** Live: drifts on assets an order of unknown outcome may have moved, not adopted until it is resolved. */
+  withheld?: Reconciliation['drifts'];
 }
 
 export type ProtectiveStopResult =
@@ -159,9 +167,12 @@ function checkRequest(req: OrderRequest | undefined): OrderRequest {
   checkSymbol(req.symbol);
   if (req.side !== 'buy' && req.side !== 'sell') throw invalid(`order ${req.clientOrderId}: side must be buy or sell, got ${JSON.stringify(req.side)}`);
   if (!['market', 'limit', 'stop'].includes(req.type)) throw invalid(`order ${req.clientOrderId}: type must be market, limit or stop, got ${JSON.stringify(req.type)}`);
-  if (typeof req.quantity !== 'number') throw invalid(`order ${req.clientOrderId}: quantity must be a number, got ${JSON.stringify(req.quantity)}`);
-  if (req.type === 'limit' && typeof req.limitPrice !== 'number') throw invalid(`limit order ${req.clientOrderId} needs a numeric limitPrice`);
-  if (req.type === 'stop' && typeof req.stopPrice !== 'number') throw invalid(`stop order ${req.clientOrderId} needs a numeric stopPrice`);
+  // JSON has no NaN: it arrives as a number here only from in-process callers, and must never reach the database.
+  const positive = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  if (!positive(req.quantity)) throw invalid(`order ${req.clientOrderId}: quantity must be a positive finite number, got ${String(req.quantity)}`);
+  if (!positive(req.referencePrice)) throw invalid(`order ${req.clientOrderId}: referencePrice must be a positive finite number, got ${String(req.referencePrice)}`);
+  if (req.type === 'limit' && !positive(req.limitPrice)) throw invalid(`limit order ${req.clientOrderId}: limitPrice must be a positive finite number, got ${String(req.limitPrice)}`);
+  if (req.type === 'stop' && !positive(req.stopPrice)) throw invalid(`stop order ${req.clientOrderId}: stopPrice must be a positive finite number, got ${String(req.stopPrice)}`);
   if (req.timeInForceMs !== undefined && !(Number.isInteger(req.timeInForceMs) && req.timeInForceMs > 0)) {
     throw invalid(`order ${req.clientOrderId}: timeInForceMs must be a positive whole number of ms, got ${req.timeInForceMs}`);
   }
@@ -179,13 +190,17 @@ function checkKnownFills(n: number | undefined): number {
   return count;
 }
 
-/** The exchange a live portfolio's orders go to (EXCHANGE_ID, or its live:<id> market). */
+/**
+ * The exchange a live portfolio's orders go to: its `live:<id>` market, which EXCHANGE_ID (when set) must name.
+ * A replayed or simulated market is refused: live orders are never decided on history (readExchangeSettings
+ * refuses a market of another exchange). `exchangeId`: where a stored order went, for follow-ups.
+ */
 function liveConnection(market: string, exchangeId?: string | null): Connection {
   const source = parseMarketSpec(market);
-  if (source.kind !== 'live' && !process.env.EXCHANGE_ID && !exchangeId) {
-    throw ApplicationFailure.nonRetryable(`live mode needs a live market or EXCHANGE_ID, got market '${market}'`, 'InvalidConfig');
+  if (source.kind !== 'live') {
+    throw ApplicationFailure.nonRetryable(`live mode trades only on live:<exchange> market data, got market '${market}': refusing to place real orders on replayed or simulated prices`, 'InvalidConfig');
   }
-  return connect(exchangeId ?? (source.kind === 'live' ? source.exchangeId : undefined));
+  return connect(exchangeId ?? source.exchangeId);
 }
 
 function orderContext(mode: Mode, market: string, connection?: Connection): OrderContext {
@@ -227,7 +242,7 @@ export async function placeOrder(input: PlaceOrderInput): Promise<OrderResult> {
   let result: OrderResult;
   if (mode === 'live') {
     assertLiveTradingEnabled();
-    result = await placeLiveOrder(request, liveTarget(input.market));
+    result = await placeLiveOrder(request, liveTarget(input.market), { positionBefore: input.balances?.position });
   } else {
     const { balances } = input;
     if (!balances || !Number.isFinite(balances.cash) || !Number.isFinite(balances.position)) {
@@ -277,10 +292,10 @@ export async function pollOrder(input: PollOrderInput): Promise<OrderUpdate> {
 export async function cancelOrder(input: CancelOrderInput): Promise<OrderUpdate> {
   const mode = checkMode(input.mode);
   const known = checkKnownFills(input.knownFillCount);
-  const { request, result: stored, exchangeId } = await storedOrder(input.clientOrderId);
+  const { request, result: stored, exchangeId, savedAt } = await storedOrder(input.clientOrderId);
   let order: OrderResult;
   if (mode === 'live') {
-    order = await cancelLiveOrder(request, stored, liveTarget(input.market, exchangeId));
+    order = await cancelLiveOrder(request, stored, liveTarget(input.market, exchangeId), 'cancelled', savedAt);
   } else {
     order = await cancelPaperOrder(request, stored, paperVenue(input), orderContext(mode, input.market));
   }
@@ -302,12 +317,25 @@ export async function fetchAccountSnapshot(input: AccountInput): Promise<Account
  * trader_balance_drift_total metric, a warning) and corrected in the returned book, which the workflow adopts.
  */
 export async function reconcileAccount(input: ReconcileAccountInput): Promise<ReconcileAccountResult> {
-  const snapshot = await fetchAccountSnapshot(input);
   let outcome: Reconciliation;
+  let snapshot: AccountSnapshot;
   try {
-    outcome = reconcile(input.book, snapshot, { symbols: input.symbols, prices: input.prices });
+    quoteAsset(input.symbols);
   } catch (err) {
     throw invalid((err as Error).message);
+  }
+  if (checkMode(input.mode) === 'live') {
+    // An exchange's answer can be wrong for a moment: only a plausible snapshot, and only a confirmed drift, is adopted.
+    const live = await reconcileSceptically(input, () => fetchAccountSnapshot(input), liveConnection(input.market).settings.snapshotRecheckMs);
+    ({ snapshot } = live);
+    outcome = live;
+  } else {
+    snapshot = await fetchAccountSnapshot(input);
+    try {
+      outcome = reconcile(input.book, snapshot, { symbols: input.symbols, prices: input.prices });
+    } catch (err) {
+      throw invalid((err as Error).message);
+    }
   }
   await recordDrifts(outcome.drifts, {
     portfolioId: input.portfolioId, cycleId: input.cycleId, mode: input.mode, venue: snapshot.venue, detectedAt: snapshot.asOf, corrected: !outcome.inSync,
@@ -333,8 +361,7 @@ export async function placeProtectiveStop(input: PlaceOrderInput): Promise<Prote
   assertLiveTradingEnabled();
   const connection = liveConnection(input.market);
   const { exchange } = connection;
-  await exchangeCall(exchange, 'load markets', () => ensureMarkets(exchange));
-  const kind = nativeStopKind(exchange, spotMarket(exchange, request.symbol));
+  const kind = nativeStopKind(exchange, await tradableMarket(exchange, request.symbol));
   if (kind === 'none') {
     const reason = `${exchange.id} has no native stop orders for ${request.symbol}: the portfolio workflow must watch the price`;
     logWarn(reason, { clientOrderId: request.clientOrderId });
@@ -367,10 +394,10 @@ export async function cancelAllOpenOrders(input: CancelAllOpenOrdersInput): Prom
   const { exchange } = target.connection;
   for (const o of ours) {
     heartbeat({ cancelling: o.request.clientOrderId });
-    orders.push(await cancelLiveOrder(o.request, o.result, target));
+    orders.push(await cancelLiveOrder(o.request, o.result, target, 'cancelled', o.savedAt));
   }
-  const ourIds = new Set(ours.map((o) => o.request.clientOrderId));
-  await exchangeCall(exchange, 'load markets', () => ensureMarkets(exchange));
+  const ourIds = new Set(ours.map((o) => exchangeClientOrderId(exchange.id, o.request.clientOrderId)));
+  await loadMarkets(exchange);
   for (const symbol of new Set([...input.symbols, ...ours.map((o) => o.request.symbol)])) {
     const open = await exchangeCall(exchange, `open orders ${symbol}`, () => exchange.fetchOpenOrders(symbol));
     for (const order of open) {

@@ -10,20 +10,29 @@
  *    recorded as a rejected order with the reason, without sending anything;
  * 4. the order is saved as `submitted` before it is sent, so a crash between sending and saving leaves a row that
  *    says "look this up before placing";
- * 5. the create call carries the client order id; an exchange that refuses a duplicate id is answered by looking
- *    the order up again;
- * 6. the answer is completed with the order's trades and saved.
+ * 5. the reference price is checked against the exchange's last price (priceBand.ts): live never prices on history;
+ * 6. a create whose outcome is ambiguous (no answer, a garbled one, "status unknown", a duplicate-id refusal) is
+ *    resolved before anything else (ambiguity.ts): found, not applied (only then may a retry create), or `unknown`
+ *    (never created again, reported); a retry of a `submitted` or `unknown` order goes the same way;
+ * 7. the answer is completed with the order's trades and saved.
  */
 import type { Exchange, MarketInterface as Market, Order } from 'ccxt';
 import { ApplicationFailure } from '@temporalio/common';
 import { isFinal, isResting } from '../../domain/orderLifecycle';
 import type { Fill, OrderRequest, OrderResult, OrderStatus } from '../../domain/types';
+import { recordIncident, resolveOrderIncidents } from '../persistence/incidentStore';
 import { findStoredOrder, saveOrder, type OrderContext } from '../persistence/orderStore';
-import { ensureMarkets, type Connection } from './connector';
-import { EXECUTION_FAILURES, mapExchangeFailure, toExecutionFailure } from './exchangeErrors';
+import { logWarn } from './activityContext';
+import { orderSemantics, resolveAmbiguousOrder } from './ambiguity';
+import type { Connection } from './connector';
+import { describeError, EXECUTION_FAILURES, mapExchangeFailure, toExecutionFailure } from './exchangeErrors';
+import { loadCcxt } from '../market/loadCcxt';
+import { DEFAULT_PRICE_BAND } from './exchangeSettings';
 import { cumulativeFill, toOrderStatus, tradesInOrder, tradeToFill, type MarketAssets } from './liveFills';
-import { findExchangeOrder } from './orderLookup';
+import { exchangeClientOrderId, findExchangeOrder, isOurClientId } from './orderLookup';
+import { tradableMarket } from './marketMetadata';
 import { prepareOrder, type PreparedOrder } from './orderRules';
+import { checkPriceBand } from './priceBand';
 
 import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../../domain/liveOptIn';
 
@@ -49,14 +58,6 @@ export async function exchangeCall<T>(exchange: Exchange, context: string, call:
   } catch (err) {
     throw toExecutionFailure(err, `${exchange.id} ${context}`, exchange);
   }
-}
-
-export function spotMarket(exchange: Exchange, symbol: string): Market {
-  const market = exchange.markets?.[symbol];
-  if (!market || market.spot === false) {
-    throw ApplicationFailure.nonRetryable(`${exchange.id} has no spot market ${symbol}`, EXECUTION_FAILURES.unknownSymbol);
-  }
-  return market;
 }
 
 function assetsOf(market: Market): MarketAssets {
@@ -102,10 +103,19 @@ async function orderFills(exchange: Exchange, req: OrderRequest, order: Order, m
 
 /** Completes an exchange order (status, trades) into our result. */
 async function settle(exchange: Exchange, req: OrderRequest, raw: Order, market: Market, previous: OrderResult | undefined, deduplicated: boolean): Promise<OrderResult> {
-  // Some exchanges answer a create with little more than an id.
-  const order = raw.status === undefined || raw.filled === undefined
-    ? await exchangeCall(exchange, `order ${req.clientOrderId}`, () => exchange.fetchOrder(String(raw.id), req.symbol))
-    : raw;
+  // Some exchanges answer a create with little more than an id (OKX always does), and their order query may not
+  // show the order yet: that is a lag to wait out, never a refusal (the order exists: it has an id).
+  const refetch = async () => {
+    try {
+      return await exchange.fetchOrder(String(raw.id), req.symbol);
+    } catch (err) {
+      if (err instanceof loadCcxt().OrderNotFound) {
+        throw ApplicationFailure.retryable(`${exchange.id} does not show order ${req.clientOrderId} (id ${String(raw.id)}) yet: looking again`, 'OrderLookupInconsistent');
+      }
+      throw toExecutionFailure(err, `${exchange.id} order ${req.clientOrderId}`, exchange);
+    }
+  };
+  const order = raw.status === undefined || raw.filled === undefined ? await refetch() : raw;
   const fills = await orderFills(exchange, req, order, market, previous);
   const filled = order.filled ?? 0;
   const result: OrderResult = {
@@ -135,7 +145,7 @@ function unplaced(req: OrderRequest, status: OrderStatus, rejectReason?: string)
 
 /** ccxt createOrder arguments for our order types. */
 function createArguments(exchange: Exchange, req: OrderRequest, prepared: PreparedOrder): { type: string; price?: number; params: Record<string, unknown> } {
-  const params: Record<string, unknown> = { clientOrderId: req.clientOrderId };
+  const params: Record<string, unknown> = { clientOrderId: exchangeClientOrderId(exchange.id, req.clientOrderId) };
   if (req.type === 'limit') return { type: 'limit', price: prepared.price, params };
   // A stop is a stop-market order, or a stop-limit one when it carries a limit price (see protectiveStops.ts).
   if (req.type === 'stop') return { type: prepared.price !== undefined ? 'limit' : 'market', price: prepared.price, params: { ...params, stopLossPrice: prepared.stopPrice } };
@@ -150,7 +160,8 @@ export interface LiveOrderTarget {
 }
 
 /** Places `req` at most once (see the header) and returns its state, saved. */
-export async function placeLiveOrder(req: OrderRequest, { connection, context }: LiveOrderTarget): Promise<OrderResult> {
+export async function placeLiveOrder(req: OrderRequest, target: LiveOrderTarget, opts: PlaceOptions = {}): Promise<OrderResult> {
+  const { connection, context } = target;
   const { exchange } = connection;
   const stored = await findStoredOrder(req.clientOrderId);
   if (stored && isFinal(stored.result.status)) return { ...stored.result, deduplicated: true };
@@ -164,16 +175,20 @@ export async function placeLiveOrder(req: OrderRequest, { connection, context }:
       throw err;
     }
   };
-  await beforeSending(() => exchangeCall(exchange, 'load markets', () => ensureMarkets(exchange)));
-  const market = await beforeSending(async () => spotMarket(exchange, req.symbol));
+  const market = await beforeSending(() => tradableMarket(exchange, req.symbol));
   const lookup = { symbol: req.symbol, clientOrderId: req.clientOrderId, type: req.type, exchangeOrderId: stored?.result.exchangeOrderId };
   const existing = await beforeSending(() => exchangeCall(exchange, `look up order ${req.clientOrderId}`, () => findExchangeOrder(exchange, lookup)));
-  if (existing) {
-    const result = await settle(exchange, req, existing, market, stored?.result, true);
-    await saveOrder(req, result, context);
-    return result;
+  if (existing) return adopt(req, existing, market, target, stored?.result, true);
+  const ambiguity = { req, market, target, positionBefore: opts.positionBefore, exchangeOrderId: stored?.result.exchangeOrderId };
+  if (stored?.result.status === 'unknown') {
+    // An earlier attempt could not tell whether the exchange applied it: look again, never create.
+    return followUnknownOrder(req, stored.result, target, market);
   }
-  if (stored && stored.result.status !== 'submitted') {
+  if (stored?.result.status === 'submitted') {
+    // An earlier attempt saved it as about to be sent and never learned the outcome: the create may have been applied.
+    const settled = await resolveOrMarkUnknown(ambiguity, stored.savedAt, 'an earlier attempt sent it and got no usable answer');
+    if (settled) return settled;
+  } else if (stored) {
     throw ApplicationFailure.retryable(
       `${exchange.id} does not (yet) show order ${req.clientOrderId}, which it reported as ${stored.result.status}: not placing it again`,
       'OrderLookupInconsistent',
@@ -181,41 +196,160 @@ export async function placeLiveOrder(req: OrderRequest, { connection, context }:
   }
 
   const preparation = prepareOrder(exchange, market, req);
-  if (!preparation.ok) {
-    const rejected: OrderResult = { ...unplaced(req, 'rejected', preparation.reason), ...(preparation.belowMinimum && { belowMinimum: preparation.belowMinimum }) };
-    await saveOrder(req, rejected, context);
-    return rejected;
+  if (!preparation.ok) return refuseUnsent(req, preparation.reason, context, preparation.belowMinimum);
+  const band = await checkPriceBand(exchange, req, connection.settings.priceBand ?? DEFAULT_PRICE_BAND);
+  if (band.refusal) {
+    await recordIncident({
+      key: `price-out-of-band|${req.clientOrderId}`, kind: 'price-out-of-band', severity: 'warning', portfolioId: req.portfolioId, venue: exchange.id,
+      symbol: req.symbol, clientOrderId: req.clientOrderId, detail: band.refusal, evidence: band, detectedAt: Date.now(),
+    });
+    return refuseUnsent(req, `PriceOutOfBand: ${band.refusal}`, context);
   }
   const args = createArguments(exchange, req, preparation.order);
   await saveOrder(req, unplaced(req, 'submitted'), context);
+  const sentAt = Date.now();
   let created: Order;
   try {
     created = await exchange.createOrder(req.symbol, args.type as 'market' | 'limit', req.side, preparation.order.amount, args.price, args.params);
   } catch (err) {
     const mapped = mapExchangeFailure(err, `${exchange.id} create ${req.type} order ${req.clientOrderId}`, exchange);
-    if (mapped.refusedByExchange) {
-      // A refusal may be the exchange spotting a duplicate client id: then the order exists and is ours.
-      const again = await exchangeCall(exchange, `look up order ${req.clientOrderId}`, () => findExchangeOrder(exchange, lookup));
-      if (again) {
-        const result = await settle(exchange, req, again, market, undefined, true);
-        await saveOrder(req, result, context);
-        return result;
-      }
+    if (mapped.refusedByExchange && !mapped.unclassified && !refusedAsDuplicate(err)) {
       await saveOrder(req, unplaced(req, 'rejected', `${mapped.failure.type}: ${mapped.failure.message}`), context);
+      throw mapped.failure;
     }
+    // A rate limit refuses the request before it is handled (Binance 429/418): nothing to resolve yet. The row stays
+    // `submitted`, so the retry still looks before it creates.
+    if (mapped.failure.type === EXECUTION_FAILURES.rateLimited) throw mapped.failure;
+    // Lost, garbled, "status unknown", an error ccxt could not classify, or a duplicate-id refusal (then the order
+    // exists): resolve before anything else.
+    const settled = await resolveOrMarkUnknown(ambiguity, sentAt, mapped.failure.message);
+    if (settled) return settled;
+    // Not applied: the row stays `submitted`, and the retry looks once more before it creates.
     throw mapped.failure;
   }
-  const result = await settle(exchange, req, created, market, undefined, false);
-  await saveOrder(req, result, context);
+  if (!answersFor(exchange, created, req)) {
+    const settled = await resolveOrMarkUnknown(ambiguity, sentAt, `${exchange.id} answered the create with an order of unexpected shape (id ${JSON.stringify((created as { id?: unknown } | undefined)?.id)})`);
+    if (settled) return settled;
+    throw ApplicationFailure.retryable(`${exchange.id} answered the create of ${req.clientOrderId} with an unexpected shape and shows no such order: looking again`, EXECUTION_FAILURES.badResponse);
+  }
+  return adopt(req, created, market, target, undefined, false);
+}
+
+export interface PlaceOptions {
+  /** The book's position in the symbol before the order: the balance an ambiguous create is judged against. */
+  positionBefore?: number;
+}
+
+/** A create answer that is an order at all: an id, and our client id when it carries one. */
+function answersFor(exchange: Exchange, created: Order | undefined, req: OrderRequest): created is Order {
+  if (!created || typeof created !== 'object') return false;
+  const id = created.id as unknown;
+  const idOk = (typeof id === 'string' && id !== '' && id !== 'undefined') || (typeof id === 'number' && Number.isFinite(id));
+  return idOk && (created.clientOrderId === undefined || created.clientOrderId === null || isOurClientId(exchange, created.clientOrderId, req.clientOrderId));
+}
+
+/** Binance -2010 "Duplicate order sent.", OKX 51016 "Duplicated clOrdId", Kraken "duplicate": the order exists. */
+function refusedAsDuplicate(err: unknown): boolean {
+  return /duplicate/i.test(describeError(err).message);
+}
+
+async function refuseUnsent(req: OrderRequest, reason: string, context: OrderContext, belowMinimum?: OrderResult['belowMinimum']): Promise<OrderResult> {
+  // The minimums a refused sale missed are what marks a position as dust (domain/dust.ts).
+  const rejected: OrderResult = { ...unplaced(req, 'rejected', reason), ...(belowMinimum && { belowMinimum }) };
+  await saveOrder(req, rejected, context);
+  return rejected;
+}
+
+/** Settles an order found on the exchange, saves it, and closes any incident about its outcome. */
+async function adopt(req: OrderRequest, order: Order, market: Market, target: LiveOrderTarget, previous: OrderResult | undefined, deduplicated: boolean): Promise<OrderResult> {
+  let result: OrderResult;
+  try {
+    result = await settle(target.connection.exchange, req, order, market, previous, deduplicated);
+  } catch (err) {
+    // The order exists: remember its exchange id, so the retry asks for it directly rather than by client id.
+    if (!previous && order.id !== undefined && order.id !== null) await saveOrder(req, { ...unplaced(req, 'submitted'), exchangeOrderId: String(order.id) }, target.context);
+    throw err;
+  }
+  await saveOrder(req, result, target.context);
+  if (previous?.status === 'unknown') await noteResolved(req, target, `found on ${target.connection.exchange.id} as ${result.status}`);
   return result;
+}
+
+interface Ambiguity {
+  req: OrderRequest;
+  market: Market;
+  target: LiveOrderTarget;
+  positionBefore?: number;
+  /** The exchange's id of the order, when an earlier attempt learned it (then the order certainly exists). */
+  exchangeOrderId?: string;
+}
+
+/**
+ * Resolves an ambiguous create (ambiguity.ts): the order found on the exchange, saved; or `unknown`, saved and
+ * reported; or undefined when the evidence says it was not applied (the caller may create).
+ */
+async function resolveOrMarkUnknown(a: Ambiguity, sentAt: number, why: string): Promise<OrderResult | undefined> {
+  const { exchange, settings } = a.target.connection;
+  const window = settings.lookupWindowMs ?? orderSemantics(exchange.id).lagWindowMs;
+  const resolution = await resolveAmbiguousOrder({
+    exchange, market: a.market, side: a.req.side, quantity: a.req.quantity, sentAt, positionBefore: a.positionBefore,
+    target: { symbol: a.req.symbol, clientOrderId: a.req.clientOrderId, type: a.req.type, ...(a.exchangeOrderId && { exchangeOrderId: a.exchangeOrderId }) },
+    waitMs: Math.max(0, sentAt + window - Date.now()),
+  });
+  if (resolution.kind === 'found') {
+    logWarn(`order ${a.req.clientOrderId}: outcome was ambiguous (${why}); found through ${resolution.via}`, { clientOrderId: a.req.clientOrderId });
+    return adopt(a.req, resolution.order, a.market, a.target, undefined, true);
+  }
+  if (resolution.kind === 'not-applied') return undefined;
+  const unknown: OrderResult = { ...unplaced(a.req, 'unknown', `outcome unknown: ${why}; ${resolution.reason}`), placedAt: sentAt };
+  await saveOrder(a.req, unknown, a.target.context);
+  const detail = `order ${a.req.clientOrderId} (${a.req.side} ${a.req.quantity} ${a.req.symbol} ${a.req.type}) may have been applied by ${exchange.id} ` +
+    `but could not be found: ${why}; ${resolution.reason}. It will not be placed again; ${a.req.symbol} gets no new entry until it is found ` +
+    `(checked again every cycle). Check the account on ${exchange.id}.`;
+  logWarn(detail, { clientOrderId: a.req.clientOrderId });
+  await recordIncident({
+    key: `order-outcome-unknown|${a.req.clientOrderId}`, kind: 'order-outcome-unknown', severity: 'critical', portfolioId: a.req.portfolioId,
+    venue: exchange.id, symbol: a.req.symbol, clientOrderId: a.req.clientOrderId, detail, evidence: resolution.evidence, detectedAt: Date.now(),
+  });
+  return unknown;
+}
+
+async function noteResolved(req: OrderRequest, target: LiveOrderTarget, how: string): Promise<void> {
+  const now = Date.now();
+  await resolveOrderIncidents(req.clientOrderId, now);
+  await recordIncident({
+    key: `order-outcome-resolved|${req.clientOrderId}`, kind: 'order-outcome-resolved', severity: 'info', portfolioId: req.portfolioId,
+    venue: target.connection.exchange.id, symbol: req.symbol, clientOrderId: req.clientOrderId, detail: `order ${req.clientOrderId}, whose outcome was unknown, ${how}`,
+    detectedAt: now, resolvedAt: now,
+  });
+}
+
+/**
+ * An order whose outcome is unknown, looked for again (long after its create): found is adopted; no sign of it
+ * in lookups, open orders and the trade history means it never reached the exchange (rejected, with why); anything
+ * still unexplained leaves it unknown.
+ */
+async function followUnknownOrder(req: OrderRequest, stored: OrderResult, target: LiveOrderTarget, market: Market): Promise<OrderResult> {
+  const { exchange } = target.connection;
+  const resolution = await resolveAmbiguousOrder({
+    exchange, market, side: req.side, quantity: req.quantity, sentAt: stored.placedAt ?? Date.now(), waitMs: 0,
+    target: { symbol: req.symbol, clientOrderId: req.clientOrderId, type: req.type, ...(stored.exchangeOrderId && { exchangeOrderId: stored.exchangeOrderId }) },
+  });
+  if (resolution.kind === 'found') return adopt(req, resolution.order, market, target, stored, true);
+  // Only the trade history can rule out a fill this late (the balance has moved on since): without it, stay unknown.
+  if (resolution.kind === 'unknown' || resolution.evidence.trades !== 'checked') return { ...stored, deduplicated: true };
+  const never = unplaced(req, 'rejected', `never reached ${exchange.id}: no order with this id, no open order and no unexplained trade since ${new Date(stored.placedAt ?? 0).toISOString()}`);
+  await saveOrder(req, never, target.context);
+  await noteResolved(req, target, 'was never applied (no order, open order or trade of it on the exchange)');
+  return never;
 }
 
 /** Current state of a placed order, saved; an expired limit order is cancelled here. */
 export async function pollLiveOrder(req: OrderRequest, stored: OrderResult, target: LiveOrderTarget, now: () => number = Date.now): Promise<OrderResult> {
   if (isFinal(stored.status)) return stored;
   const { exchange } = target.connection;
-  await exchangeCall(exchange, 'load markets', () => ensureMarkets(exchange));
-  const market = spotMarket(exchange, req.symbol);
+  const market = await tradableMarket(exchange, req.symbol);
+  if (stored.status === 'unknown') return followUnknownOrder(req, stored, target, market);
   const found = await exchangeCall(exchange, `look up order ${req.clientOrderId}`, () =>
     findExchangeOrder(exchange, { symbol: req.symbol, clientOrderId: req.clientOrderId, type: req.type, exchangeOrderId: stored.exchangeOrderId }),
   );
@@ -236,16 +370,29 @@ export async function pollLiveOrder(req: OrderRequest, stored: OrderResult, targ
  * the order is read back and its real final state returned. An order the exchange never received is recorded as
  * cancelled. `outcome` names why: `expired` for a time-in-force that ran out.
  */
-export async function cancelLiveOrder(req: OrderRequest, stored: OrderResult | undefined, target: LiveOrderTarget, outcome: 'cancelled' | 'expired' = 'cancelled'): Promise<OrderResult> {
+export async function cancelLiveOrder(
+  req: OrderRequest, stored: OrderResult | undefined, target: LiveOrderTarget, outcome: 'cancelled' | 'expired' = 'cancelled', savedAt?: number,
+): Promise<OrderResult> {
   if (stored && isFinal(stored.status)) return stored;
   const { exchange } = target.connection;
-  await exchangeCall(exchange, 'load markets', () => ensureMarkets(exchange));
-  const market = spotMarket(exchange, req.symbol);
+  const market = await tradableMarket(exchange, req.symbol);
+  if (stored?.status === 'unknown') {
+    // What cannot be seen cannot be cancelled: an order found meanwhile is cancelled below, else it stays unknown.
+    const followed = await followUnknownOrder(req, stored, target, market);
+    if (!isResting(followed.status)) return followed;
+    stored = followed;
+  }
   const lookup = { symbol: req.symbol, clientOrderId: req.clientOrderId, type: req.type, exchangeOrderId: stored?.exchangeOrderId };
   let order = await exchangeCall(exchange, `look up order ${req.clientOrderId}`, () => findExchangeOrder(exchange, lookup));
   if (!order) {
     if (stored && stored.status !== 'submitted') {
       throw ApplicationFailure.retryable(`${exchange.id} does not (yet) show order ${req.clientOrderId} (${stored.status}) to cancel`, 'OrderLookupInconsistent');
+    }
+    if (stored) {
+      // Saved as about to be sent: it may be on the exchange all the same. Resolve before calling it never sent.
+      const settled = await resolveOrMarkUnknown({ req, market, target }, savedAt ?? Date.now(), 'cancelled while its create had no answer');
+      if (settled && !isResting(settled.status)) return settled;
+      if (settled) return cancelLiveOrder(req, settled, target, outcome);
     }
     const never = unplaced(req, outcome, 'cancelled before it reached the exchange');
     await saveOrder(req, never, target.context);

@@ -14,6 +14,19 @@ import { loadCcxt } from '../market/loadCcxt';
 
 export const LOOKBACK_MS = 7 * 24 * 3_600_000;
 
+/**
+ * Our client order id in the form the exchange accepts. OKX takes 1-32 letters and digits only (clOrdId), so its
+ * separators are dropped; the mapping is fixed, so lookups find what creates sent.
+ */
+export function exchangeClientOrderId(exchangeId: string, clientOrderId: string): string {
+  return exchangeId === 'okx' ? clientOrderId.replace(/[^A-Za-z0-9]/g, '') : clientOrderId;
+}
+
+/** Whether a client id an exchange reports is our `clientOrderId`. */
+export function isOurClientId(exchange: Exchange, reported: string | null | undefined, clientOrderId: string): boolean {
+  return reported !== undefined && reported !== null && reported === exchangeClientOrderId(exchange.id, clientOrderId);
+}
+
 const CLIENT_ID_PARAM: Record<string, string> = {
   binance: 'origClientOrderId',
   binanceus: 'origClientOrderId',
@@ -52,7 +65,7 @@ export async function findExchangeOrder(exchange: Exchange, target: LookupTarget
   const param = CLIENT_ID_PARAM[exchange.id];
   if (param) {
     try {
-      return await exchange.fetchOrder('', target.symbol, { ...extra, [param]: target.clientOrderId });
+      return await exchange.fetchOrder('', target.symbol, { ...extra, [param]: exchangeClientOrderId(exchange.id, target.clientOrderId) });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -65,5 +78,5 @@ export async function findExchangeOrder(exchange: Exchange, target: LookupTarget
     if (exchange.has.fetchOpenOrders) lists.push(await exchange.fetchOpenOrders(target.symbol, undefined, undefined, extra));
     if (exchange.has.fetchClosedOrders) lists.push(await exchange.fetchClosedOrders(target.symbol, since, undefined, extra));
   }
-  return lists.flat().find((o) => o.clientOrderId === target.clientOrderId);
+  return lists.flat().find((o) => isOurClientId(exchange, o.clientOrderId, target.clientOrderId));
 }

@@ -166,10 +166,18 @@ export interface StoredOrderView {
   mode: string;
   market: string;
   exchangeId: string | null;
+  /** When the row was last written (for a `submitted` row: just before the create was sent), ms UTC. */
+  savedAt: number;
 }
 
 function toView(row: StoredOrder): StoredOrderView {
-  return { request: toOrderRequest(row), result: toOrderResult(row), mode: row.mode, market: row.marketSource, exchangeId: row.exchangeId };
+  return { request: toOrderRequest(row), result: toOrderResult(row), mode: row.mode, market: row.marketSource, exchangeId: row.exchangeId, savedAt: row.updatedAt.getTime() };
+}
+
+/** The exchange order ids this system knows on one exchange and symbol (to attribute account trades). */
+export async function knownExchangeOrderIds(exchangeId: string, symbol: string, db: Db = openDatabase()): Promise<Set<string>> {
+  const rows = await db.order.findMany({ where: { exchangeId, symbol, exchangeOrderId: { not: null } }, select: { exchangeOrderId: true } });
+  return new Set(rows.map((r) => r.exchangeOrderId!));
 }
 
 export async function findStoredOrder(clientOrderId: string, db: Db = openDatabase()): Promise<StoredOrderView | null> {
@@ -177,10 +185,10 @@ export async function findStoredOrder(clientOrderId: string, db: Db = openDataba
   return row ? toView(row) : null;
 }
 
-/** A portfolio's orders that are not final (submitted, open, partially filled), oldest first. */
+/** A portfolio's orders that are not final (submitted, open, partially filled, unknown), oldest first. */
 export async function unfinishedOrders(portfolioId: string, mode: string, db: Db = openDatabase()): Promise<StoredOrderView[]> {
   const rows = await db.order.findMany({
-    where: { portfolioId, mode, status: { in: ['submitted', 'open', 'partially_filled'] } },
+    where: { portfolioId, mode, status: { in: ['submitted', 'open', 'partially_filled', 'unknown'] } },
     include: { fills: { orderBy: { seq: 'asc' } } },
     orderBy: { createdAt: 'asc' },
   });

@@ -27,6 +27,7 @@ import { MODEL_CANDLES_PATCH, modelCandlesAt, needsModelCandles } from './modelC
 import { decisionsWithoutRiskActivity, entryTopUps, EXITS_ALWAYS_FIRE_PATCH } from './exitSafety';
 import { markDust, refusedAsBelowMinimum, releaseDust } from '../dust';
 import type { CycleEvent, CycleInput, CycleOutcome } from './types';
+import { followsUp } from './unknownOrders';
 
 /** Reconciliation of the book with the account at the start of each cycle. */
 export const RECONCILE_PATCH = 'reconcile-account';
@@ -165,7 +166,8 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
       });
       orders.push(result);
       book = bookOrder(book, result, stats[result.symbol], limits, fx.now(), trades, levels);
-      if (result.status === 'open' || result.status === 'partially_filled') {
+      // Resting orders, and (./unknownOrders.ts) orders whose outcome is unknown, are followed from cycle to cycle.
+      if (followsUp(result.status, fx)) {
         resting.push({
           request, status: result.status, bookedFills: result.fills.length, filledQuantity: result.filledQuantity,
           placedAt: result.placedAt ?? orderClock, ...(levels ? { levels } : {}),
@@ -309,7 +311,7 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
         }
         orders.push(placed.order);
         book = bookOrder(book, placed.order, stats[position.symbol], limits, fx.now(), trades);
-        if (placed.order.status === 'open' || placed.order.status === 'partially_filled') {
+        if (followsUp(placed.order.status, fx)) {
           resting.push({ request, status: placed.order.status, bookedFills: placed.order.fills.length, filledQuantity: placed.order.filledQuantity, placedAt: placed.order.placedAt ?? orderClock });
         }
       }

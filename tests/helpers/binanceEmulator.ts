@@ -12,14 +12,20 @@
  * Commission is charged in the asset received (base on buys, quote on sells), as Binance does without BNB. Funds
  * of resting orders are locked; balances stay consistent through fills and cancels.
  *
- * Faults, per endpoint and per call count: `drop` applies the request and then closes the socket without an answer
- * (a lost response); `status` answers an HTTP status (429 with Retry-After, 5xx) without applying anything; `hook`
- * runs a callback first (something happening on the exchange at that moment).
+ * Faults, scripted per endpoint and per call count (tests/helpers/faultPlan.ts): `drop` applies the request and then
+ * closes the socket without an answer (a lost response); `status` answers an HTTP status (429 with Retry-After, 418,
+ * 5xx, a lagging -2013) without applying anything, or after applying it with `apply` (Binance's -1007 "execution
+ * status unknown"); `rewrite` applies it and answers something else (truncated, empty or wrong-shape JSON, balances
+ * that vanish); `hook` runs a callback first (something happening on the exchange at that moment). `setLiquidity`
+ * caps what a market order can fill: the rest expires, as Binance does when the book runs out (a partial fill).
  */
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Candle } from '../../domain/types';
+import { FaultPlan, type Fault, type RequestRecord } from './faultPlan';
+
+export type { Fault, RequestRecord } from './faultPlan';
 
 export interface EmulatedSymbol {
   /** Binance symbol id, e.g. BTCUSDT */
@@ -49,23 +55,6 @@ export interface EmulatorOptions {
   commission?: number;
   /** Put the API key a request carried into auth error messages, as some exchanges do (to test redaction). */
   echoApiKeyInErrors?: boolean;
-}
-
-export interface Fault {
-  method?: string;
-  /** e.g. /api/v3/order; undefined matches every path. */
-  path?: string;
-  /** Fire on the nth matching request counted from when the fault was added (1 = the next one). */
-  nth?: number;
-  /** How many consecutive matching requests it affects from the nth on (default 1). */
-  times?: number;
-  /** `hook` runs `action` just before the request is handled (e.g. a fill racing a cancel), then answers normally. */
-  kind: 'drop' | 'status' | 'hook';
-  status?: number;
-  /** `status` faults: a JSON body to answer instead of the default one (e.g. a lagging "order does not exist"). */
-  body?: unknown;
-  retryAfterSeconds?: number;
-  action?: () => void;
 }
 
 export interface EmulatedTrade {
@@ -99,14 +88,6 @@ export interface EmulatedOrder {
   trades: EmulatedTrade[];
 }
 
-export interface RequestRecord {
-  method: string;
-  path: string;
-  params: Record<string, string>;
-  outcome: 'answered' | 'dropped' | 'fault-status';
-  status: number;
-}
-
 export interface BinanceEmulator {
   url: string;
   apiKey: string;
@@ -121,6 +102,15 @@ export interface BinanceEmulator {
   balance(asset: string): { free: number; locked: number };
   /** Changes a free balance outside trading (a deposit, a withdrawal, a manual trade elsewhere). */
   adjustBalance(asset: string, delta: number): void;
+  /** Most a market order on `symbol` fills (the rest expires); undefined: unlimited. */
+  setLiquidity(symbol: string, quantity: number | undefined): void;
+  /** Faults injected so far that fired. */
+  faultsFired(): number;
+  /** The nth request from now kills its client (see FaultPlan.armKill). */
+  armKill(afterRequests: number, applyFirst: boolean): void;
+  kills(): number;
+  killPending(): boolean;
+  disarmKill(): void;
   requests: RequestRecord[];
   /** Requests for endpoints the emulator does not serve (a test should expect none). */
   unknownRequests: string[];
@@ -143,6 +133,8 @@ function isMultiple(value: number, step: number): boolean {
   return Math.abs(n - Math.round(n)) < 1e-8;
 }
 
+let emulatorsStarted = 0;
+
 export async function startBinanceEmulator(options: EmulatorOptions): Promise<BinanceEmulator> {
   const commission = options.commission ?? 0.001;
   const symbols = new Map(options.symbols.map((s) => [s.symbol, s]));
@@ -150,9 +142,11 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
   const balances = new Map<string, { free: number; locked: number }>();
   for (const [asset, amount] of Object.entries(options.balances)) balances.set(asset, { free: amount, locked: 0 });
   const orders = new Map<number, EmulatedOrder>();
-  let nextOrderId = 1_000;
+  // Unique across the emulators of one process, as a real exchange's are: tests share one database of order ids.
+  let nextOrderId = 1_000 + 1_000_000 * emulatorsStarted++;
   let nextTradeId = 50_000;
-  const faults: (Fault & { seen: number })[] = [];
+  const plan = new FaultPlan();
+  const liquidity = new Map<string, number>();
   const requests: RequestRecord[] = [];
   const unknownRequests: string[] = [];
 
@@ -424,7 +418,14 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
       isWorking: !type.startsWith('STOP'), trades: [],
     };
     orders.set(order.orderId, order);
-    if (type === 'MARKET') fill(order, current, qty, false);
+    if (type === 'MARKET') {
+      const available = Math.min(qty, liquidity.get(s.symbol) ?? Infinity);
+      if (available > 0) fill(order, current, available, false);
+      if (order.status !== 'FILLED') {
+        order.status = 'EXPIRED';
+        order.updateTime = Date.now();
+      }
+    }
     else if (type === 'LIMIT' && crosses(order, current)) fill(order, current, qty, false);
     return newOrderResponse(order, params.newOrderRespType ?? (type === 'MARKET' || type === 'LIMIT' ? 'FULL' : 'ACK'));
   }
@@ -499,16 +500,6 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
     if (timestamp > now + 1000 || now - timestamp > recvWindow) throw new BinanceError(400, -1021, 'Timestamp for this request is outside of the recvWindow.');
   }
 
-  function takeFault(method: string, path: string): Fault | undefined {
-    for (const f of faults) {
-      if ((f.method && f.method !== method) || (f.path && f.path !== path)) continue;
-      f.seen += 1;
-      const first = f.nth ?? 1;
-      if (f.seen >= first && f.seen < first + (f.times ?? 1)) return f;
-    }
-    return undefined;
-  }
-
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -519,19 +510,15 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
       const query = url.search.replace(/^\?/, '');
       const body = Buffer.concat(chunks).toString('utf8');
       const params = Object.fromEntries([...new URLSearchParams(query), ...new URLSearchParams(body)]);
-      const fault = takeFault(method, path);
+      const killed = plan.killCheck(req);
+      // A killed client's requests are never answered; the killing one is applied first or not at all.
+      if (killed === 'hang') return;
+      const fault = plan.take(method, path);
       if (fault?.kind === 'hook') fault.action?.();
       const record: RequestRecord = { method, path, params, outcome: 'answered', status: 200 };
       requests.push(record);
-      if (fault?.kind === 'status') {
-        const status = fault.status ?? 429;
-        record.outcome = 'fault-status';
-        record.status = status;
-        const json = fault.body ?? (status === 429 ? { code: -1003, msg: 'Too much request weight used; current limit is 6000 request weight per 1 MINUTE.' } : undefined);
-        const headers: Record<string, string> = { 'Content-Type': json ? 'application/json' : 'text/html' };
-        if (fault.retryAfterSeconds !== undefined) headers['Retry-After'] = String(fault.retryAfterSeconds);
-        res.writeHead(status, headers);
-        res.end(json ? JSON.stringify(json) : '<html><body>Internal Server Error</body></html>');
+      if (fault?.kind === 'status' && !fault.apply) {
+        plan.answerWithoutApplying(fault, record, res, { code: -1003, msg: 'Too much request weight used; current limit is 6000 request weight per 1 MINUTE.' });
         return;
       }
       let status = 200;
@@ -545,12 +532,8 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
         payload = { code: err.code, msg: err.message };
       }
       record.status = status;
-      if (fault?.kind === 'drop') {
-        // Applied, but the answer never arrives.
-        record.outcome = 'dropped';
-        req.socket.destroy();
-        return;
-      }
+      if (killed === 'apply-then-hang') return;
+      if (fault && plan.answerAfterApplying(fault, record, payload, req, res)) return;
       res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8' });
       res.end(JSON.stringify(payload));
     });
@@ -562,8 +545,17 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
     url: `http://127.0.0.1:${port}`,
     apiKey: options.apiKey,
     secret: options.secret,
-    inject: (fault) => faults.push({ ...fault, seen: 0 }),
-    clearFaults: () => faults.splice(0),
+    inject: (fault) => plan.inject(fault),
+    clearFaults: () => plan.clear(),
+    faultsFired: () => plan.fired,
+    armKill: (n, applyFirst) => plan.armKill(n, applyFirst),
+    kills: () => plan.kills,
+    killPending: () => plan.killPending(),
+    disarmKill: () => plan.disarmKill(),
+    setLiquidity: (symbol, quantity) => {
+      if (quantity === undefined) liquidity.delete(symbol);
+      else liquidity.set(symbol, quantity);
+    },
     setPrice: (symbol, price) => printTrade(symbol, price, Infinity),
     trade: printTrade,
     orders: () => [...orders.values()].map((o) => ({ ...o, trades: [...o.trades] })),

@@ -13,8 +13,11 @@ import { startBinanceEmulator, type BinanceEmulator, type EmulatedSymbol, type E
 
 export const EXCHANGE_ENV_KEYS = [
   'EXCHANGE_ID', 'EXCHANGE_REST_URL', 'EXCHANGE_SANDBOX', 'EXCHANGE_API_KEY', 'EXCHANGE_SECRET', 'EXCHANGE_PASSWORD',
-  'EXCHANGE_API_KEY_FILE', 'EXCHANGE_SECRET_FILE', 'EXCHANGE_PASSWORD_FILE', LIVE_OPT_IN_ENV,
+  'EXCHANGE_API_KEY_FILE', 'EXCHANGE_SECRET_FILE', 'EXCHANGE_PASSWORD_FILE', 'EXCHANGE_PRICE_BAND', 'EXCHANGE_LOOKUP_WINDOW_MS', 'EXCHANGE_SNAPSHOT_RECHECK_MS', LIVE_OPT_IN_ENV,
 ];
+
+/** Tests wait this long for an order the emulator lags on (the exchanges' own windows are 10-15 s). */
+export const TEST_LOOKUP_WINDOW_MS = '600';
 
 export const BTCUSDT: EmulatedSymbol = {
   symbol: 'BTCUSDT', base: 'BTC', quote: 'USDT', price: 50_000, tickSize: '0.01', stepSize: '0.00001', minQty: '0.00001', maxQty: '9000', minNotional: '5',
@@ -48,6 +51,7 @@ export async function emulatedBinance(options: Partial<EmulatorOptions> = {}): P
   clearExchangeEnv();
   Object.assign(process.env, {
     EXCHANGE_ID: 'binance', EXCHANGE_REST_URL: emulator.url, EXCHANGE_API_KEY: API_KEY, EXCHANGE_SECRET: API_SECRET, [LIVE_OPT_IN_ENV]: LIVE_OPT_IN_VALUE,
+    EXCHANGE_LOOKUP_WINDOW_MS: TEST_LOOKUP_WINDOW_MS,
   });
   return emulator;
 }

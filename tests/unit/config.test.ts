@@ -1,6 +1,8 @@
 import { applyConfigPatch, checkConfig, defaultConfig, MAX_CANDLE_LIMIT, MAX_CANDLES_PER_CYCLE } from '../../domain/config';
 import { parseStrategyConfig, warmupCandles } from '../../domain/strategies';
 import { clientOrderId } from '../../domain/ids';
+import { clipText, CONTINUE_AS_NEW_AT_BYTES, stateBudgetRefusal } from '../../domain/stateBudget';
+import { carriedBytes, carriedState, MAX_HISTORY_BYTES, sizeCallsForContinueAsNew } from '../../workflows/stateGuard';
 
 describe('portfolio config', () => {
   it('accepts the defaults and names each bad field', () => {
@@ -73,5 +75,37 @@ describe('client order ids', () => {
     expect(a).not.toBe(clientOrderId('portfolio-default-abc-cycle-1', 'BTC/USDT', 'sell'));
     expect(a).not.toBe(clientOrderId('portfolio-default-abc-cycle-2', 'BTC/USDT', 'buy'));
     expect(a).toMatch(/^[A-Za-z0-9._-]{1,36}$/);
+  });
+});
+
+describe('issue 12: live markets and bounded state', () => {
+  it('a live portfolio accepts only live:<exchange> markets, at start and in every update', () => {
+    const live = defaultConfig({ mode: 'live', market: 'live:binance' });
+    expect(checkConfig(live).ok).toBe(true);
+    for (const market of ['replay:../shared/data/ohlcv', 'sim:42']) {
+      expect(checkConfig({ ...live, market })).toEqual({ ok: false, reason: `market: live mode trades only on live:<exchange> market data, got '${market}'` });
+      expect(applyConfigPatch(live, { market })).toEqual({ ok: false, reason: `market: live mode trades only on live:<exchange> market data, got '${market}'` });
+    }
+    expect(applyConfigPatch(defaultConfig(), { market: 'sim:7' }).ok).toBe(true);
+  });
+
+  it('strings a state carries are bounded, and so is the serialized state', () => {
+    expect(applyConfigPatch(defaultConfig(), { llm: { model: 'm'.repeat(1_900_000) } })).toEqual({ ok: false, reason: 'llm.model: at most 200 characters' });
+    expect(applyConfigPatch(defaultConfig(), { market: `replay:${'d'.repeat(600)}` })).toMatchObject({ ok: false, reason: 'market: at most 500 characters' });
+    expect(stateBudgetRefusal({ config: defaultConfig() })).toBeUndefined();
+    expect(stateBudgetRefusal({ notes: 'é'.repeat(140_000) })).toMatch(/^the portfolio's state would be 280012 bytes with this change, more than the 262144 allowed/);
+    expect(clipText('x'.repeat(5_000)).length).toBeLessThanOrEqual(2_000);
+    expect(clipText('short')).toBe('short');
+  });
+
+  it('the portfolio continues as new on a heavy state or history, shedding the risk report first', () => {
+    const config = defaultConfig();
+    const state = { config, book: {}, cursor: { time: null }, cooldowns: {}, paused: false, cycleNo: 1, instanceId: 'i', lastPrices: {} } as never;
+    expect(sizeCallsForContinueAsNew(1_000, config, state)).toBe(false);
+    expect(sizeCallsForContinueAsNew(MAX_HISTORY_BYTES + 1, config, state)).toBe(true);
+    const heavy = { ...(state as object), lastRisk: { notes: 'r'.repeat(CONTINUE_AS_NEW_AT_BYTES) } } as never;
+    expect(sizeCallsForContinueAsNew(1_000, config, heavy)).toBe(true);
+    expect(carriedState(config, heavy)).toEqual(state);
+    expect(carriedBytes(config, carriedState(config, heavy))).toBeLessThan(CONTINUE_AS_NEW_AT_BYTES);
   });
 });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { computeFeatures, MIN_CANDLES } from '../../activities/features';
 import { inferSignals } from '../../activities/inference';
+import { recentIncidents } from '../../activities/persistence/incidentStore';
 import { recentCycles, recentOrders } from '../../activities/persistence/queries';
 import { portfolioHandle, portfolioOps, startPortfolio } from '../../client/tradingClient';
 import { parseCandleCsv } from '../../domain/candles';
@@ -85,10 +86,58 @@ it('runs a live cycle through Temporal against the emulator, exactly once throug
   expect(liquidation.error).toBe('liquidation: emulator liquidation');
   // What is left is dust under one lot (the buy's commission was taken in BTC), which no exchange lets anyone sell.
   expect(emulator.balance('BTC').free).toBeLessThan(Number(BTCUSDT.stepSize));
-  const after = await portfolioOps.status(h);
+  // The liquidation's record is written just before the portfolio applies its outcome: wait for the book to show it.
+  const after = await waitFor('the liquidation applied to the book', async () => {
+    const s = await portfolioOps.status(h);
+    return s.positions.reduce((q, p) => q + p.quantity, 0) < Number(BTCUSDT.stepSize) ? s : undefined;
+  }, 60_000);
   expect(after.halt?.kind).toBe('emergency');
   expect(after.cash).toBeCloseTo(emulator.balance('USDT').free, 6);
   expect(after.positions.reduce((q, p) => q + p.quantity, 0)).toBeCloseTo(emulator.balance('BTC').free, 10);
   expect(emulator.orders().filter((o) => o.symbol === 'BTCUSDT')).toHaveLength(2);
   await portfolioOps.stop(h);
 });
+
+it('an order whose outcome stays unknown holds its symbol across cycles, is reported, and is booked once found', async () => {
+  emulator.clearFaults();
+  const base = defaultConfig({ mode: 'live' });
+  const config = defaultConfig({
+    mode: 'live', portfolioId: `unk${Date.now().toString(36)}`, market: 'live:binance', symbols: ['BTC/USDT'], intervalMs: 2_000,
+    candleLimit: CANDLES, initialCash: emulator.balance('USDT').free,
+    risk: { ...base.risk, minConfidence: 0, cooldowns: { ...base.risk.cooldowns, buyMs: 0, sellMs: 0, holdMs: 0 } },
+    llm: { ...base.llm, fallback: 'approve' },
+  });
+  // The buy is applied but its answer lost, every order query lags and the trade history is down: unknown.
+  emulator.inject({ method: 'POST', path: '/api/v3/order', nth: 1, kind: 'drop' });
+  emulator.inject({ method: 'GET', path: '/api/v3/order', kind: 'status', status: 400, body: { code: -2013, msg: 'Order does not exist.' }, times: 100_000 });
+  emulator.inject({ method: 'GET', path: '/api/v3/myTrades', kind: 'status', status: 503, times: 100_000 });
+  const ordersBefore = emulator.orders().length;
+  await startPortfolio(stack.env.client, config);
+  const h = portfolioHandle(stack.env.client, config.portfolioId);
+
+  const [unknown] = await waitFor('the unknown order', async () => {
+    const rows = await recentOrders(config.portfolioId, 5);
+    return rows.some((o) => o.status === 'unknown') ? rows : undefined;
+  }, 120_000, 250);
+  const [incident] = await recentIncidents({ portfolioId: config.portfolioId, kind: 'order-outcome-unknown' });
+  expect(incident).toMatchObject({ clientOrderId: unknown.id, severity: 'critical', symbol: 'BTC/USDT' });
+  // Later cycles follow it and place nothing new on its symbol.
+  await waitFor('two more cycles', async () => ((await portfolioOps.status(h)).cyclesRun >= 3 ? true : undefined), 120_000, 250);
+  const held = await portfolioOps.status(h);
+  expect(held.openOrders).toEqual([expect.objectContaining({ clientOrderId: unknown.id, status: 'unknown' })]);
+  expect(emulator.orders()).toHaveLength(ordersBefore + 1);
+  expect((await recentOrders(config.portfolioId, 10)).map((o) => o.status)).toEqual(['unknown']);
+
+  // The exchange recovers: the next cycle finds the order and books its fill; the book matches the account.
+  emulator.clearFaults();
+  await waitFor('the order found and booked', async () => {
+    const s = await portfolioOps.status(h);
+    return s.positions.length > 0 && (s.openOrders ?? []).length === 0 ? s : undefined;
+  }, 120_000, 250);
+  await portfolioOps.stop(h);
+  const final = await h.result();
+  expect((await recentOrders(config.portfolioId, 10)).find((o) => o.id === unknown.id)).toMatchObject({ status: 'filled' });
+  expect(emulator.orders().filter((o) => o.clientOrderId === unknown.id)).toHaveLength(1);
+  expect(final.book.positions['BTC/USDT']?.quantity ?? 0).toBeCloseTo(emulator.balance('BTC').free, 8);
+  expect(final.book.cash).toBeCloseTo(emulator.balance('USDT').free, 6);
+}, 300_000);

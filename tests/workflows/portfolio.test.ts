@@ -164,6 +164,20 @@ describe('portfolio on replayed Binance candles', () => {
     await workers.stop();
   });
 
+  it('an update that would bloat the state (a 1.9 MB llm.model, cooldowns=5) is refused; status and stop keep working', async () => {
+    const workers = await stack.startWorkers();
+    const config = replayConfig({ intervalMs: 60_000 });
+    await startPortfolio(stack.env.client, config);
+    const handle = portfolioHandle(stack.env.client, config.portfolioId);
+    const huge = await portfolioOps.setConfig(handle, { llm: { model: 'm'.repeat(1_900_000) } }).catch((e) => e);
+    expect((huge as WorkflowUpdateFailedError).cause?.message).toBe('llm.model: at most 200 characters');
+    const shapeless = await portfolioOps.setRiskLimits(handle, { cooldowns: 5 } as never).catch((e) => e);
+    expect((shapeless as WorkflowUpdateFailedError).cause?.message).toBe('cooldowns: expected an object of settings (e.g. cooldowns.<name>=<value>), got 5');
+    expect((await status(config.portfolioId)).config.llm.model).toBe(config.llm.model);
+    await stopAndWait(config.portfolioId);
+    await workers.stop();
+  });
+
   it('a 5m portfolio gets the model\'s signals in every cycle, from the last hour closed at its decision', async () => {
     const workers = await stack.startWorkers();
     // Real Binance 5m candles (2025-08-19..09-18); the model's hours are those candles aggregated.

@@ -215,9 +215,9 @@ describe('redaction', () => {
 
 describe('configuration from the environment', () => {
   it('chooses the exchange, sandbox and REST override, with clear refusals', () => {
-    expect(readExchangeSettings(undefined, { EXCHANGE_ID: 'kraken' })).toEqual({ exchangeId: 'kraken', sandbox: false });
-    expect(readExchangeSettings('binance', { EXCHANGE_SANDBOX: 'true', EXCHANGE_REST_URL: 'http://127.0.0.1:9/' })).toEqual({
-      exchangeId: 'binance', sandbox: true, restUrl: 'http://127.0.0.1:9',
+    expect(readExchangeSettings(undefined, { EXCHANGE_ID: 'kraken' })).toEqual({ exchangeId: 'kraken', sandbox: false, priceBand: 0.05 });
+    expect(readExchangeSettings('binance', { EXCHANGE_SANDBOX: 'true', EXCHANGE_REST_URL: 'http://127.0.0.1:9/', EXCHANGE_PRICE_BAND: '0.02', EXCHANGE_LOOKUP_WINDOW_MS: '5000' })).toEqual({
+      exchangeId: 'binance', sandbox: true, restUrl: 'http://127.0.0.1:9', priceBand: 0.02, lookupWindowMs: 5000,
     });
     const refusal = (fn: () => unknown) => {
       try {
