@@ -24,6 +24,7 @@ import { effectiveStop } from '../risk/exits';
 import { decisionTime } from './strategyStep';
 import { MODEL_CANDLES_PATCH, modelCandlesAt, needsModelCandles } from './modelCandles';
 import type { CycleInput, CycleOutcome } from './types';
+import { notice, type CycleNotices } from '../notifications/cycleNotices';
 
 /** Reconciliation of the book with the account at the start of each cycle. */
 export const RECONCILE_PATCH = 'reconcile-account';
@@ -58,6 +59,8 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
   const isEntry = (o: RestingOrder) => o.request.type !== 'stop';
   // Orders resting on the book; the list the portfolio gets back, whatever fails in between.
   const resting: RestingOrder[] = [...(input.openOrders ?? [])];
+  // Notifications: what the portfolio derives events from (domain/notifications); data only, no effect.
+  let notices: CycleNotices | undefined;
 
   try {
     // The features of every symbol include its relation to BTC, so BTC/USDT comes along even when not traded;
@@ -88,6 +91,7 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
       });
       const reconciled = isPromise(reconciling) ? await reconciling : reconciling;
       if (!reconciled.inSync) {
+        notices = notice(notices, { drifts: reconciled.drifts });
         fx.warn('book corrected to the account', { drifts: reconciled.drifts });
         book = reconciled.corrected;
       }
@@ -125,6 +129,9 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
 
     const guarded = protectiveExits(book, stats, limits);
     book = guarded.book;
+    if (guarded.exits.length > 0) {
+      notices = notice(notices, { protectiveExits: guarded.exits.map((e) => ({ symbol: e.symbol, rule: e.reasons?.[0]?.rule ?? 'stop-loss', detail: e.reasons?.[0]?.detail ?? '' })) });
+    }
     const exiting = new Set(guarded.exits.map((e) => e.symbol));
     if (resting.some((o) => exiting.has(o.request.symbol))) {
       // A stop that fires while a ladder of buys still rests: the buys go first, or they would reopen the position.
@@ -173,6 +180,7 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
         policy: config.llm,
         context: { portfolioId: input.portfolioId, cash: book.cash, equity: equity(book, prices), positions: book.positions },
       });
+      notices = notice(notices, { llm: { verdicts: verdicts.length, fallbacks: verdicts.filter((v) => v.fallback).length } });
     }
     if (plan.proposals.length > 0) {
       const costRate = config.paper.feeRate + config.paper.slippageBps / 10_000;
@@ -293,5 +301,6 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     status: finalStatus, error, book, nextCursor, prices, equity: marked, orders,
     tradedSymbols: trades.map((t) => t.symbol), trades, dailyLossLimitHit, risk: report,
     ...(resting.length > 0 || (input.openOrders?.length ?? 0) > 0 ? { openOrders: resting } : {}),
+    ...(notices ? { notices } : {}),
   };
 }
