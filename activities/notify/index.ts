@@ -35,8 +35,11 @@ export interface DeliveryReport {
   skipped: string[];
 }
 
-/** Per channel and attempt. */
-const SEND_TIMEOUT_MS = 15_000;
+/** Per channel and attempt (NOTIFY_SEND_TIMEOUT_MS). */
+function sendTimeoutMs(): number {
+  const ms = Number(process.env.NOTIFY_SEND_TIMEOUT_MS ?? 15_000);
+  return Number.isFinite(ms) && ms > 0 ? ms : 15_000;
+}
 const BACKOFF = { initialMs: 2_000, maxMs: 600_000 };
 const MAX_RETRY_AFTER_MS = 3_600_000;
 
@@ -67,6 +70,7 @@ export async function deliverNotifications(input: DeliveryInput): Promise<Delive
   const id = deliveryId(input.notifierId, input.batch);
   const report: DeliveryReport = { events: input.batch.length, delivered: [], refused: [], dropped: [], skipped: [] };
 
+  const timeoutMs = sendTimeoutMs();
   const failures: { channel: NotificationChannel; error: DeliveryError }[] = [];
   await Promise.all(channels.filter((c) => !done[c.name]).map(async (channel) => {
     const events = input.batch.filter((e) => matches(channel.filter, e));
@@ -75,7 +79,7 @@ export async function deliverNotifications(input: DeliveryInput): Promise<Delive
       return;
     }
     try {
-      await channel.send(events, { signal: AbortSignal.timeout(SEND_TIMEOUT_MS), timeoutMs: SEND_TIMEOUT_MS, deliveryId: id });
+      await channel.send(events, { signal: AbortSignal.timeout(timeoutMs), timeoutMs, deliveryId: id });
       done[channel.name] = 'delivered';
       notifyMetrics.sent.inc({ channel: channel.name });
     } catch (err) {
@@ -103,7 +107,7 @@ export async function deliverNotifications(input: DeliveryInput): Promise<Delive
   const delay = Math.min(rateLimit > 0 ? rateLimit : backoff, MAX_RETRY_AFTER_MS);
   const deadline = scheduleToCloseTimeoutMs ? scheduledTimestampMs + scheduleToCloseTimeoutMs : Infinity;
   const summary = failures.map((f) => `${f.channel.name}: ${redact(f.error.message)}`).join('; ');
-  if (attempt >= input.maxAttempts || Date.now() + delay + SEND_TIMEOUT_MS > deadline) {
+  if (attempt >= input.maxAttempts || Date.now() + delay + timeoutMs > deadline) {
     for (const f of failures) {
       const events = input.batch.filter((e) => matches(f.channel.filter, e)).length;
       notifyMetrics.dropped.inc({ channel: f.channel.name, reason: f.error.reason }, events);

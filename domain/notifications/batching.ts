@@ -6,7 +6,14 @@
  */
 import type { NotificationEvent } from './events';
 
-export const BATCHING = {
+export interface BatchLimits {
+  windowMs: number;
+  maxBatch: number;
+  maxQueue: number;
+  seenKept: number;
+}
+
+export const BATCHING: BatchLimits = {
   /** How long a burst is gathered before it is delivered, unless something critical is queued. */
   windowMs: 5_000,
   /** Events per delivery; more wait for the next one. */
@@ -15,7 +22,7 @@ export const BATCHING = {
   maxQueue: 1_000,
   /** Ids remembered to drop repeats (carried across continue-as-new). */
   seenKept: 1_000,
-} as const;
+};
 
 export interface NotifierQueue {
   queue: NotificationEvent[];
@@ -26,7 +33,7 @@ export interface NotifierQueue {
 
 export const EMPTY_QUEUE: NotifierQueue = { queue: [], seen: [], dropped: 0 };
 
-export function enqueue(q: NotifierQueue, events: readonly NotificationEvent[], limits = BATCHING): NotifierQueue {
+export function enqueue(q: NotifierQueue, events: readonly NotificationEvent[], limits: BatchLimits = BATCHING): NotifierQueue {
   const known = new Set([...q.seen, ...q.queue.map((e) => e.id)]);
   const fresh: NotificationEvent[] = [];
   for (const e of events) {
@@ -57,6 +64,6 @@ export function hasUrgent(queue: readonly NotificationEvent[]): boolean {
 }
 
 /** The next batch to deliver (oldest first) and what stays queued. */
-export function takeBatch(q: NotifierQueue, limits = BATCHING): { batch: NotificationEvent[]; dropped: number; rest: NotifierQueue } {
+export function takeBatch(q: NotifierQueue, limits: BatchLimits = BATCHING): { batch: NotificationEvent[]; dropped: number; rest: NotifierQueue } {
   return { batch: q.queue.slice(0, limits.maxBatch), dropped: q.dropped, rest: { ...q, queue: q.queue.slice(limits.maxBatch), dropped: 0 } };
 }

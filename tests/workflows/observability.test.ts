@@ -9,7 +9,7 @@
  *   every alert expression is evaluated through its HTTP API: each parses, each panel query returns series;
  * - /health/ready turns false, with the reason, when Ollama stops and when the database file is unreadable.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -48,6 +48,7 @@ let prometheus: { url: string; process: ChildProcess; dir: string } | undefined;
 
 /** Debian's Prometheus scraping the worker's /metrics and the Temporal SDK's exporter every second, with our alert rules. */
 async function startPrometheus(): Promise<{ url: string; process: ChildProcess; dir: string }> {
+  if (spawnSync('prometheus', ['--version']).error) throw new Error("prometheus is not installed: .ci/run installs Debian's prometheus package");
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prometheus-test-'));
   const port = await freePort();
   fs.writeFileSync(path.join(dir, 'prometheus.yml'), [
