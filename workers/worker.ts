@@ -64,15 +64,28 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorker
     metricsUrl: `http://${displayHost(opts.metricsHost)}:${server.port}/metrics`,
     done,
     async shutdown() {
-      await Promise.allSettled(services.map((s) => s.stop()));
+      // The operator services and the database clients must not hold a shutdown up (a query or a disconnect that
+      // hangs); the workers themselves finish their in-flight tasks, as Temporal's graceful shutdown intends.
+      await bounded(Promise.allSettled(services.map((s) => s.stop())), 10_000, 'stopping the portfolio gauges and Telegram commands');
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done.catch(() => undefined);
       server.closeAllConnections();
       server.close();
       if (!opts.connection) await connection.close();
-      await closeDatabases();
+      await bounded(closeDatabases(), 10_000, 'closing the database clients');
     },
   };
+}
+
+async function bounded(p: Promise<unknown>, ms: number, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      console.warn(`shutdown: ${what} took more than ${ms / 1000} s; going on without it`);
+      resolve();
+    }, ms);
+  });
+  await Promise.race([p.then(() => undefined, () => undefined), late]).finally(() => clearTimeout(timer));
 }
 
 function displayHost(host = metricsBindAddress()): string {

@@ -57,7 +57,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(JSON.stringify(body));
 }
 
-async function serve(answer: Handler, faultFor?: (r: Received) => boolean): Promise<Receiver & { server: Server }> {
+async function serve(answer: Handler): Promise<Receiver & { server: Server }> {
   const hanging = new Set<ServerResponse>();
   const receiver = {
     url: '', received: [] as Received[], accepted: [] as Received[], faults: [] as Fault[],
@@ -67,7 +67,7 @@ async function serve(answer: Handler, faultFor?: (r: Received) => boolean): Prom
     const raw = await readBody(req).catch(() => '');
     const r: Received = { path: req.url ?? '/', headers: req.headers, raw, body: parse(raw), at: Date.now() };
     receiver.received.push(r);
-    const fault = faultFor && !faultFor(r) ? undefined : receiver.faults.shift();
+    const fault = receiver.faults.shift();
     if (fault?.kind === 'hang') {
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
@@ -156,7 +156,7 @@ export async function telegramServer(token = '123456:TEST-token-not-real'): Prom
       return;
     }
     return sendJson(res, 404, { ok: false, error_code: 404, description: 'Not Found: method not found' });
-  }, (r) => r.path.includes('/sendMessage'));
+  });
   return Object.assign(receiver, {
     token,
     sent: (chatId?: number | string) => receiver.accepted

@@ -115,11 +115,12 @@ afterAll(async () => {
     prometheus.process.kill('SIGTERM');
     fs.rmSync(prometheus.dir, { recursive: true, force: true });
   }
-  await running?.shutdown();
+  // Whatever a failed test left behind, the dev server and the workers must go, or the jest process would stay.
+  await Promise.race([running?.shutdown(), new Promise((r) => setTimeout(r, 60_000).unref())]);
   await stack?.teardown();
   await receiver?.close();
   await telegram?.close();
-});
+}, 120_000);
 
 const kindsOf = (events: NotificationEvent[]) => events.reduce<Record<string, number>>((n, e) => ({ ...n, [e.kind]: (n[e.kind] ?? 0) + 1 }), {});
 

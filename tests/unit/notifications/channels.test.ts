@@ -13,6 +13,8 @@ import { SMTPServer } from 'smtp-server';
 import { deliverNotifications, type DeliveryInput, type DeliveryReport } from '../../../activities/notify';
 import { registry } from '../../../activities/metrics';
 import { verifySignature } from '../../../activities/notify/webhook';
+import { startTelegramControl } from '../../../client/telegramControl';
+import type { Client } from '@temporalio/client';
 import { event, type NotificationEvent } from '../../../domain/notifications/events';
 import { discordReceiver, slackReceiver, telegramServer, webhookReceiver, type Receiver } from '../../helpers/notifyReceivers';
 
@@ -146,6 +148,33 @@ describe('Telegram Bot API', () => {
       delete process.env.NOTIFY_TELEGRAM_CHAT_ID;
       expect((await attempt([halt])).error?.message).toMatch(/NOTIFY_TELEGRAM_CHAT_ID is required with NOTIFY_TELEGRAM_BOT_TOKEN/);
     } finally {
+      await tg.close();
+    }
+  });
+});
+
+describe('Telegram commands (getUpdates)', () => {
+  it('a 429 on getUpdates waits its retry_after, then commands are answered; other chats get nothing', async () => {
+    const tg = await telegramServer();
+    const lines: string[] = [];
+    // /help and a stranger's message never reach Temporal: no client is needed for them.
+    const control = startTelegramControl({ bot: { token: tg.token, apiUrl: tg.url }, allowedChats: ['7'], defaultPortfolio: 'default', client: {} as Client, log: (l) => lines.push(l), pollTimeoutS: 1 });
+    try {
+      tg.faults.push({ kind: 'status', status: 429, body: JSON.stringify({ ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } }) });
+      tg.say(8, '/help');
+      tg.say(7, '/help');
+      const started = Date.now();
+      while (tg.sent(7).length === 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+      expect(tg.sent(7)[0].text).toMatch(/^Commands for portfolio default:\n\/status/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(tg.sent(8)).toEqual([]);
+      expect(lines).toEqual(expect.arrayContaining([
+        expect.stringMatching(/getUpdates failed \(Telegram getUpdates answered HTTP 429.*\); again in 1 s/),
+        'telegram control: ignored a message from chat 8, which is not allowed (NOTIFY_TELEGRAM_ALLOWED_CHATS)',
+      ]));
+      expect(lines.join('\n')).not.toContain(tg.token);
+    } finally {
+      await control.stop();
       await tg.close();
     }
   });
