@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import { SMTPServer } from 'smtp-server';
 import { deliverNotifications, type DeliveryInput, type DeliveryReport } from '../../../activities/notify';
 import { registry } from '../../../activities/metrics';
@@ -28,6 +29,8 @@ afterAll(() => {
   process.env = BASE_ENV;
 });
 
+/** The activity logs every refusal and give-up; the assertions read them from its report instead. */
+const QUIET = new DefaultLogger('WARN', () => undefined);
 const at = '2026-12-01T10:00:00.000Z';
 const halt = event('halt.drawdown', { id: 'halt:portfolio-p-i:drawdown:1', portfolioId: 'p', mode: 'paper', time: at, title: 'Drawdown halt: no new entries until an operator resumes', text: 'equity 9,400 is 6% below its peak 10,000 (limit 5%)' });
 const fill = (n: number) => event('order.filled', { id: `fill:c${n}:o${n}`, portfolioId: 'p', mode: 'paper', time: at, title: `Entry filled: buy 0.01 BTC/USDT at 4${n}`, data: { n } });
@@ -40,7 +43,7 @@ interface Attempt {
 
 /** One attempt of the activity, as the worker runs it (attempt number and the previous attempt's heartbeat). */
 async function attempt(batch: NotificationEvent[], n = 1, heartbeatDetails?: unknown, maxAttempts = 5): Promise<Attempt> {
-  const env = new MockActivityEnvironment({ attempt: n, heartbeatDetails, scheduledTimestampMs: Date.now(), scheduleToCloseTimeoutMs: 1_800_000 });
+  const env = new MockActivityEnvironment({ attempt: n, heartbeatDetails, scheduledTimestampMs: Date.now(), scheduleToCloseTimeoutMs: 1_800_000 }, { logger: QUIET });
   const out: Attempt = {};
   env.on('heartbeat', (d: unknown) => { out.heartbeat = d; });
   const input: DeliveryInput = { notifierId: 'notifier-p', batch, droppedBefore: 0, maxAttempts };
