@@ -5,7 +5,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'trader_process_' });
+// Node's process metrics under their standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes), as
+// Prometheus' conventions and every Node.js dashboard expect them.
+collectDefaultMetrics({ register: registry });
 
 export const metrics = {
   cycles: new Counter({

@@ -17,6 +17,8 @@ export const TASK_QUEUES = {
   persistence: 'persistence',
   /** Model retraining (workflows/retraining.ts): long CPU-bound training runs, one at a time per worker. */
   training: 'training',
+  /** Notifications (activities/notify): delivery to Slack, Telegram, Discord, e-mail and webhooks, never in a trading path. */
+  notify: 'notify',
 } as const;
 
 export type QueueKey = keyof typeof TASK_QUEUES;

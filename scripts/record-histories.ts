@@ -1,7 +1,7 @@
 /**
  * Records the workflow histories that the replay tests replay: a portfolio that runs cycles with orders, is
  * paused, resumed, reconfigured (config and risk limits), emergency-stopped, resumed and stopped, plus one of its
- * cycles that placed an order and its liquidation; and a cycle of a 5m portfolio, which reads the model's 1h candles
+ * cycles that placed an order, its liquidation and its notifier; and a cycle of a 5m portfolio, which reads the model's 1h candles
  * with a second market-data fetch; and a cycle whose model is missing while a position's stop is hit: its strategy
  * proposal reaches the LLM without a signal and the exit is placed (exits-always-fire). Run it after an intended workflow change
  * (`npm run record-histories -- <version label>`), keep the old files, and commit the new ones.
@@ -91,6 +91,8 @@ async function main() {
       console.log(`wrote ${path.relative(process.cwd(), file)} (${history.events?.length} events)`);
     };
     await save('portfolio', handle.workflowId);
+    // Its notifier (workflows/notifier.ts): the signals it got, the batching timers and the deliveries.
+    await save('notifier', `notifier-${config.portfolioId}`);
     await save('cycle-with-order', order.cycleId);
     // The next cycle polls what the first one left resting (and replaces or places stops).
     await save('cycle-after-order', order.cycleId.replace(/-cycle-(\d+)$/, (_, n: string) => `-cycle-${Number(n) + 1}`));

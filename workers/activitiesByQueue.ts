@@ -4,6 +4,7 @@ import * as features from '../activities/features';
 import * as inference from '../activities/inference';
 import * as llm from '../activities/llm';
 import * as market from '../activities/market';
+import * as notify from '../activities/notify';
 import * as record from '../activities/persistence/recordCycle';
 import * as scoring from '../activities/persistence/scoreSignals';
 import * as risk from '../activities/risk';
@@ -31,6 +32,7 @@ export const ACTIVITIES_BY_QUEUE: Record<Exclude<QueueKey, 'workflows'>, object>
     promoteModel: training.promoteModel,
     recordRetrainingDecision: training.recordRetrainingDecision,
   },
+  notify: { deliverNotifications: notify.deliverNotifications },
 };
 
 /**
@@ -46,4 +48,6 @@ export const CONCURRENCY: Record<QueueKey, number> = {
   persistence: 4,
   // A training run takes both cores for minutes: one at a time.
   training: 1,
+  // Each delivery waits on slow outside services (HTTP, SMTP); a few at once keep one slow channel from holding the rest.
+  notify: 4,
 };

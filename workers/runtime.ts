@@ -11,10 +11,27 @@ function printEntry(entry: LogEntry): void {
   (entry.level === 'ERROR' || entry.level === 'WARN' ? console.error : console.log)(`${time} [${entry.level}] ${entry.message}${meta}`);
 }
 
-export function installRuntime(temporalMetricsPort: number): void {
+/**
+ * Where /metrics and /health listen: 127.0.0.1 unless METRICS_BIND_ADDRESS says otherwise (the compose file sets
+ * 0.0.0.0 so Prometheus on its network can scrape). Equity and positions are not for the whole network to read.
+ */
+export function metricsBindAddress(env: NodeJS.ProcessEnv = process.env): string {
+  const value = env.METRICS_BIND_ADDRESS?.trim();
+  return value ? value : '127.0.0.1';
+}
+
+/**
+ * The Temporal SDK's Prometheus exporter, in Prometheus' naming conventions: counters end in _total, durations are
+ * seconds with the unit in the name (temporal_activity_schedule_to_start_latency_seconds_bucket).
+ */
+export function temporalMetricsTelemetry(bindAddress: string) {
+  return { metrics: { prometheus: { bindAddress, countersTotalSuffix: true, unitSuffix: true, useSecondsForDurations: true } } };
+}
+
+export function installRuntime(temporalMetricsPort: number, host = metricsBindAddress()): void {
   Runtime.install({
     logger: new DefaultLogger((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'WARN', printEntry),
-    telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${temporalMetricsPort}` } } },
+    telemetryOptions: temporalMetricsTelemetry(`${host.includes(':') ? `[${host}]` : host}:${temporalMetricsPort}`),
     // The entry points stop workers themselves so that they can stop the dev server afterwards.
     shutdownSignals: [],
   });

@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(`Portfolio ${outcome.workflowId}: ${outcome.kind} (${outcome.config.mode.toUpperCase()}, ${outcome.config.market})`);
   console.log(`  Temporal Web UI   ${uiUrl}/namespaces/${temporalNamespace()}/workflows`);
-  console.log(`  App metrics       ${running.metricsUrl}   (health: ${running.metricsUrl.replace('/metrics', '/health')})`);
+  console.log(`  App metrics       ${running.metricsUrl}   (health: ${running.metricsUrl.replace('/metrics', '/health/ready')})`);
   console.log(`  Temporal metrics  http://127.0.0.1:${envPort('TEMPORAL_METRICS_PORT', 9465)}/metrics`);
   console.log(`  CLI               npx tradectl status | cycles | orders | pause | resume | stop`);
   console.log('Ctrl-C to stop.');

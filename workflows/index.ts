@@ -3,3 +3,4 @@ export { liquidationWorkflow } from './liquidation';
 export { portfolioWorkflow } from './portfolio';
 export { tradingCycleWorkflow } from './tradingCycle';
 export { retrainingWorkflow } from './retraining';
+export { notifierWorkflow } from './notifier';

@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConfigPatch, PortfolioConfig, RiskLimits, RiskPatch } from '../domain/config';
 import type { RestingOrder } from '../domain/cycle/restingOrders';
+import type { NotifyTracker } from '../domain/notifications/derive';
 import type { Cooldown } from '../domain/risk/cooldowns';
 import type { MarketCursor, Mode, PortfolioBook, Position, RiskReport, TradeStats } from '../domain/types';
 
@@ -63,6 +64,8 @@ export interface PortfolioState {
   lastPrices: Record<string, number>;
   /** Orders resting on the book (limit entries, ladders): each cycle polls them, books fills, cancels the stale. */
   openOrders?: RestingOrder[];
+  /** Notification bookkeeping (failure streak, LLM fallback window, the day's fills, unsent events). */
+  notifications?: NotifyTracker;
 }
 
 export interface PortfolioStatus {
@@ -84,6 +87,9 @@ export interface PortfolioStatus {
   valueAtRisk?: number;
   cyclesRun: number;
   lastCycle?: LastCycle;
+  /** When the last cycle that completed finished, and how many have failed in a row since (absent before the first). */
+  lastCompletedCycleAt?: string;
+  failingCycles?: number;
   config: PortfolioConfig;
 }
 

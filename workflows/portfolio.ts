@@ -26,6 +26,7 @@ import {
 } from './messages';
 import { carriedState, sizeCallsForContinueAsNew, STATE_SIZE_PATCH } from './stateGuard';
 import { tradingCycleWorkflow, type CycleOutcome, type CycleTrade } from './tradingCycle';
+import { portfolioNotices } from './portfolioNotices';
 
 export interface PortfolioInput {
   config: PortfolioConfig;
@@ -65,6 +66,9 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
   const markedEquity = () => equity(state.book, state.lastPrices);
   const today = () => tradingDay(workflowNow(), state.config.risk.tradingDayOffsetMs);
   const liquidationPending = () => (state.liquidationsRequested ?? 0) > (state.liquidationsDone ?? 0);
+  // Notifications: events handed to the portfolio's notifier workflow, never awaited (./portfolioNotices.ts).
+  const notices = portfolioNotices(() => state);
+  notices.started();
 
   setHandler(pauseSignal, (arg) => {
     state.paused = true;
@@ -76,6 +80,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     state.pauseReason = undefined;
     if (state.halt) {
       log.info('halt ended by resume', { halt: state.halt });
+      notices.haltEnded(state.halt);
       state.halt = undefined;
       state.peakEquity = markedEquity();
     }
@@ -85,7 +90,10 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
   });
   setHandler(emergencyStopSignal, (arg) => {
     const reason = clipText(arg?.reason ?? 'emergency stop by operator');
-    if (state.halt?.kind !== 'emergency') state.halt = { kind: 'emergency', reason, since: new Date(workflowNow()).toISOString() };
+    if (state.halt?.kind !== 'emergency') {
+      state.halt = { kind: 'emergency', reason, since: new Date(workflowNow()).toISOString() };
+      notices.emergencyStop(state.halt);
+    }
     // Idempotent: a second request while one is pending, or with nothing left to sell, adds nothing.
     if (liquidationPending()) state.liquidationSells = true;
     else if (Object.keys(state.book.positions).length > 0) requestLiquidation(true);
@@ -145,6 +153,8 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     // Finished cycles: the one in flight, if any, is not counted until its outcome is applied.
     cyclesRun: state.lastCycle?.cycleNo ?? 0,
     lastCycle: state.lastCycle,
+    lastCompletedCycleAt: state.notifications?.lastCompletedAt,
+    failingCycles: state.notifications?.failureStreak,
     config: state.config,
   }));
   setHandler(riskQuery, (): PortfolioRisk => {
@@ -183,10 +193,14 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     }
     if (stopping) break;
 
+    const ended = state.book;
     state.book = rollDay(state.book, workflowNow(), markedEquity(), state.config.risk.tradingDayOffsetMs);
+    notices.dayRolled(ended);
     state.cycleNo += 1;
     const outcome = await runCycle();
+    const before = notices.before();
     applyOutcome(outcome);
+    notices.afterCycle(before, outcome, state.lastCycle!.workflowId);
     if (outcome.status === 'exhausted') {
       log.info('market replay exhausted: stopping the portfolio', { portfolioId: state.config.portfolioId });
       break;
@@ -198,6 +212,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
       (patched(STATE_SIZE_PATCH) && sizeCallsForContinueAsNew(info.historySize, state.config, state))
     ) {
       await condition(allHandlersFinished);
+      await notices.flush();
       return continueAsNew<typeof portfolioWorkflow>({ config: state.config, state: carriedState(state.config, state) });
     }
     // The interval is a durable timer; a stop or an emergency cuts it short.
@@ -205,6 +220,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
   }
   stopped = true;
   await condition(allHandlersFinished);
+  await notices.flush();
   return state;
 
   /** Rolls the trading day at its boundary, so daily limits reset on time even with long cycle intervals. */
@@ -215,7 +231,9 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
       const changed = await condition(() => stopped || state.config.risk.tradingDayOffsetMs !== offset, nextTradingDayStart(now, offset) - now);
       if (stopped) return;
       if (!changed) {
+        const ended = state.book;
         state.book = rollDay(state.book, workflowNow(), markedEquity(), offset);
+        notices.dayRolled(ended);
         log.info('trading day rolled', { day: state.book.day, dayStartEquity: state.book.dayStartEquity });
       }
     }
@@ -322,9 +340,11 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     // Counted as done whatever happens: a liquidation that fails must not be retried in a tight loop; the
     // halt stays, and the operator sees the failure in the halt reason and the liquidation's own history.
     state.liquidationsDone = n;
+    const liquidationId = `${workflowInfo().workflowId}-${state.instanceId}-liquidation-${n}`;
+    notices.liquidationStarted(liquidationId, state.halt?.reason ?? 'emergency stop', sellPositions);
     try {
       const outcome = await executeChild(liquidationWorkflow, {
-        workflowId: `${workflowInfo().workflowId}-${state.instanceId}-liquidation-${n}`,
+        workflowId: liquidationId,
         taskQueue: TASK_QUEUES.workflows,
         args: [{
           portfolioId: state.config.portfolioId, cycleNo: state.cycleNo, config: state.config, book: state.book,
@@ -341,8 +361,10 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
       // (it cannot be seen): it stays followed, and its symbol held, until it is found.
       state.openOrders = (state.openOrders ?? []).filter((o) => o.status === 'unknown');
       if (outcome.errors.length && state.halt) state.halt = { ...state.halt, reason: clipText(`${state.halt.reason}; liquidation left positions open: ${outcome.errors.join('; ')}`) };
+      notices.liquidationFinished(liquidationId, outcome);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
+      notices.liquidationFinished(liquidationId, { failure: message });
       if (state.halt) state.halt = { ...state.halt, reason: clipText(`${state.halt.reason}; liquidation failed: ${message}`) };
       log.error('liquidation failed', { error: message });
     }

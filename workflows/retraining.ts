@@ -5,9 +5,12 @@
  * decision with its evidence whatever it is. Every step is an activity on the `training` queue; this code only
  * orders them and applies the rule, deterministically.
  */
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { retrainingDecided } from '../domain/notifications/derive';
+import { workflowNow } from '../domain/workflowClock';
 import type * as trainingActivities from '../activities/training';
 import { TASK_QUEUES } from '../domain/queues';
+import { NotifierLink } from './notifierLink';
 import {
   checkRetrainingInput, decidePromotion, type Evaluation, type PromotionDecision, type RetrainingInput,
 } from '../domain/retraining';
@@ -34,6 +37,9 @@ const recorder = proxyActivities<typeof trainingActivities>({
   retry: { initialInterval: '2s', maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidInput'] },
 });
 
+/** The decision, told to the system notifier. */
+const RETRAINING_NOTIFICATIONS_PATCH = 'retraining-notifications';
+
 export interface RetrainingOutcome {
   candidateVersion: string;
   decision: 'promote' | 'keep';
@@ -57,7 +63,7 @@ export async function retrainingWorkflow(input: RetrainingInput = {}): Promise<R
   await recorder.recordRetrainingDecision({ workflowId, runId, candidateVersion: candidate.version, evaluation, decision: rule, promotion });
 
   const promoted = promotion?.promoted === true;
-  return {
+  const outcome: RetrainingOutcome = {
     candidateVersion: candidate.version,
     decision: promoted ? 'promote' : 'keep',
     reason: promotion && !promotion.promoted ? `${rule.reason}; not promoted: ${promotion.reason}` : rule.reason,
@@ -65,4 +71,11 @@ export async function retrainingWorkflow(input: RetrainingInput = {}): Promise<R
     evaluation,
     rule,
   };
+  if (patched(RETRAINING_NOTIFICATIONS_PATCH)) {
+    // Model promoted or kept, to the system notifier (workflows/notifier.ts); signalled, never delivered from here.
+    const link = new NotifierLink('system');
+    link.send([retrainingDecided(`${workflowId}:${runId}`, outcome.decision, outcome.candidateVersion, outcome.current, outcome.reason, workflowNow())]);
+    await link.flushed();
+  }
+  return outcome;
 }

@@ -28,6 +28,7 @@ import { decisionsWithoutRiskActivity, entryTopUps, EXITS_ALWAYS_FIRE_PATCH } fr
 import { markDust, refusedAsBelowMinimum, releaseDust } from '../dust';
 import type { CycleEvent, CycleInput, CycleOutcome } from './types';
 import { followsUp } from './unknownOrders';
+import { notice, type CycleNotices } from '../notifications/cycleNotices';
 
 /** Reconciliation of the book with the account at the start of each cycle. */
 export const RECONCILE_PATCH = 'reconcile-account';
@@ -80,6 +81,8 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
       return fallback(why);
     }
   };
+  // Notifications: what the portfolio derives events from (domain/notifications); data only, no effect.
+  let notices: CycleNotices | undefined;
 
   try {
     // The features of every symbol include its relation to BTC, so BTC/USDT comes along even when not traded;
@@ -113,7 +116,9 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
         unreconciled = why;
         return undefined;
       });
+      if (reconciled?.suspect?.length) notices = notice(notices, { reconciliationAnomalies: reconciled.suspect.map((detail) => ({ detail })) });
       if (reconciled && !reconciled.inSync) {
+        notices = notice(notices, { drifts: reconciled.drifts });
         fx.warn('book corrected to the account', { drifts: reconciled.drifts });
         book = reconciled.corrected;
       }
@@ -166,6 +171,11 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
       });
       orders.push(result);
       book = bookOrder(book, result, stats[result.symbol], limits, fx.now(), trades, levels);
+      if (result.status === 'unknown') {
+        notices = notice(notices, { unknownOrderOutcomes: [...(notices?.unknownOrderOutcomes ?? []), {
+          clientOrderId: result.clientOrderId, symbol: result.symbol, side: result.side, reason: result.rejectReason ?? 'the exchange did not say whether it was applied',
+        }] });
+      }
       // Resting orders, and (./unknownOrders.ts) orders whose outcome is unknown, are followed from cycle to cycle.
       if (followsUp(result.status, fx)) {
         resting.push({
@@ -182,6 +192,7 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
       if (exitsAlwaysFire && refusedAsBelowMinimum(result) && wholePosition) {
         book = markDust(book, result, fx.now());
         events.push({ kind: 'exit-unexecutable', symbol: result.symbol, time: fx.now(), detail: result.rejectReason ?? 'below the venue minimum' });
+        notices = notice(notices, { exitsNotExecuted: [...(notices?.exitsNotExecuted ?? []), { symbol: result.symbol, reason: `dust: ${result.rejectReason ?? 'below the venue minimum'}` }] });
         fx.warn('exit refused as under the venue minimum: the position is dust', { symbol: result.symbol, reason: result.rejectReason });
       }
     };
@@ -189,6 +200,9 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
 
     const guarded = protectiveExits(book, stats, limits, { keepPending: exitsAlwaysFire });
     book = guarded.book;
+    if (guarded.exits.length > 0) {
+      notices = notice(notices, { protectiveExits: guarded.exits.map((e) => ({ symbol: e.symbol, rule: e.reasons?.[0]?.rule ?? 'stop-loss', detail: e.reasons?.[0]?.detail ?? '' })) });
+    }
     const exiting = new Set(guarded.exits.map((e) => e.symbol));
     if (resting.some((o) => exiting.has(o.request.symbol))) {
       // A stop that fires while a ladder of buys still rests: the buys go first, or they would reopen the position.
@@ -239,6 +253,7 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
         policy: config.llm,
         context: { portfolioId: input.portfolioId, cash: book.cash, equity: equity(book, prices), positions: book.positions },
       }), () => []);
+      notices = notice(notices, { llm: { verdicts: verdicts.length, fallbacks: verdicts.filter((v) => v.fallback).length } });
     }
     if (plan.proposals.length > 0) {
       const costRate = config.paper.feeRate + config.paper.slippageBps / 10_000;
@@ -359,5 +374,6 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     tradedSymbols: trades.map((t) => t.symbol), trades, dailyLossLimitHit, risk: report,
     ...(resting.length > 0 || (input.openOrders?.length ?? 0) > 0 ? { openOrders: resting } : {}),
     ...(events.length > 0 ? { events } : {}),
+    ...(notices ? { notices } : {}),
   };
 }

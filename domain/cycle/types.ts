@@ -1,6 +1,7 @@
 /** What a trading cycle receives from its portfolio and hands back: plain JSON, written into Temporal history. */
 import type { PortfolioConfig } from '../config';
 import type { CycleTrade } from '../bookOrder';
+import type { CycleNotices } from '../notifications/cycleNotices';
 import type { CooldownBook } from '../risk';
 import type { RestingOrder } from './restingOrders';
 import type { MarketCursor, OrderResult, PortfolioBook, RiskReport, TradeStats } from '../types';
@@ -41,6 +42,8 @@ export interface CycleOutcome {
   risk?: RiskReport;
   /** The orders still resting after this cycle: the portfolio keeps them for the next one. */
   openOrders?: RestingOrder[];
+  /** What the portfolio derives notifications from besides the book (exits fired, drift, LLM fallbacks); absent when nothing. */
+  notices?: CycleNotices;
   /** What an operator should hear about (an exit the venue refused, dust worth a sale again): once, when it happens. */
   events?: CycleEvent[];
 }

@@ -12,6 +12,7 @@ import { ALL_QUEUE_KEYS, type QueueKey } from '../../domain/queues';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../domain/visibility';
 import { closeDatabases, migrateDatabase } from '../../prisma/database';
 import { createWorkers } from '../../workers/createWorkers';
+import { temporalMetricsTelemetry } from '../../workers/runtime';
 import { temporalCliPath } from '../../workers/temporalServer';
 import { startFakeOllama, type FakeOllama } from './fakeOllama';
 
@@ -34,9 +35,17 @@ export interface RunningSet {
   stop(): Promise<void>;
 }
 
-export async function startTestStack(): Promise<TestStack> {
+export interface TestStackOptions {
+  /** Serve the Temporal SDK's own metrics on 127.0.0.1:<port>, as workers do (workers/runtime.ts). */
+  temporalMetricsPort?: number;
+}
+
+export async function startTestStack(opts: TestStackOptions = {}): Promise<TestStack> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      ...(opts.temporalMetricsPort !== undefined ? { telemetryOptions: temporalMetricsTelemetry(`127.0.0.1:${opts.temporalMetricsPort}`) } : {}),
+    });
     runtimeInstalled = true;
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'trader-test-'));

@@ -29,6 +29,7 @@ describe('replay of committed histories', () => {
     expect(recorded.some((h) => h.file.includes('portfolio'))).toBe(true);
     expect(recorded.some((h) => h.file.includes('cycle'))).toBe(true);
     expect(recorded.some((h) => h.file.includes('liquidation'))).toBe(true);
+    expect(recorded.some((h) => h.file.includes('notifier'))).toBe(true);
   });
 
   it('replays every history against the current workflow code', async () => {

@@ -1,5 +1,5 @@
 /**
- * Static checks of the self-hosted stack: docker-compose.temporal.yml, deploy/prometheus.yml, Dockerfile
+ * Static checks of the self-hosted stack: docker-compose.temporal.yml, deploy/prometheus/prometheus.yml, Dockerfile
  * and .dockerignore. No container is started: `docker-compose config` validates and normalises the file
  * (anchors merged, variables filled with their defaults), and the assertions read its output.
  *
@@ -25,7 +25,7 @@ import { ALL_QUEUE_KEYS, QueueKey, TASK_QUEUES } from '../../domain/queues';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.temporal.yml');
-const PROMETHEUS_FILE = path.join(ROOT, 'deploy', 'prometheus.yml');
+const PROMETHEUS_FILE = path.join(ROOT, 'deploy', 'prometheus', 'prometheus.yml');
 const DOCKERFILE = path.join(ROOT, 'Dockerfile');
 const DOCKERIGNORE = path.join(ROOT, '.dockerignore');
 
@@ -276,9 +276,10 @@ describe('docker-compose.temporal.yml', () => {
     expect(dependsOn(portfolio)[workerService('workflows')]?.condition).toBe('service_healthy');
   });
 
-  test('Prometheus mounts deploy/prometheus.yml, which scrapes every worker on both metrics ports', () => {
+  test('Prometheus mounts deploy/prometheus/prometheus.yml and its alert rules, and scrapes every worker on both metrics ports', () => {
     const mounts = (services.prometheus.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`));
-    expect(mounts).toContainEqual(expect.stringMatching(/deploy\/prometheus\.yml:\/etc\/prometheus\/prometheus\.yml/));
+    expect(mounts).toContainEqual(expect.stringMatching(/deploy\/prometheus\/prometheus\.yml:\/etc\/prometheus\/prometheus\.yml/));
+    expect(mounts).toContainEqual(expect.stringMatching(/deploy\/prometheus\/alerts\.yml:\/etc\/prometheus\/alerts\.yml/));
 
     const prom = parseYaml(fs.readFileSync(PROMETHEUS_FILE, 'utf8')) as {
       scrape_configs: Array<{
@@ -308,6 +309,36 @@ describe('docker-compose.temporal.yml', () => {
         expect(jobs[0].job_name).toContain(TASK_QUEUES[key]);
       }
     }
+  });
+
+  test('every worker binds metrics and health to 0.0.0.0 explicitly and its health check asks /health/ready', () => {
+    for (const key of ALL_QUEUE_KEYS) {
+      const where = workerService(key);
+      expect({ where, bind: envOf(workers[key]).METRICS_BIND_ADDRESS }).toEqual({ where, bind: '0.0.0.0' });
+      expect({ where, check: JSON.stringify(workers[key].healthcheck?.test) }).toEqual({ where, check: expect.stringContaining('/health/ready') });
+      // Worker metrics stay on the project network: published, they would show equity and positions to the host's network.
+      expect({ where, ports: workers[key].ports ?? [] }).toEqual({ where, ports: [] });
+    }
+  });
+
+  test('Prometheus sends to Alertmanager, and Grafana gets the provisioned datasource and dashboard', () => {
+    const mountsOf = (name: string) => (services[name].volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`));
+    const prom = parseYaml(fs.readFileSync(PROMETHEUS_FILE, 'utf8')) as { rule_files: string[]; alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] } };
+    expect(prom.rule_files).toEqual(['alerts.yml']);
+    expect(prom.alerting.alertmanagers[0].static_configs[0].targets).toEqual(['alertmanager:9093']);
+    expect(services.alertmanager.image).toMatch(/^prom\/alertmanager:v/);
+    expect(mountsOf('alertmanager')).toContainEqual(expect.stringMatching(/deploy\/alertmanager\/alertmanager\.yml:\/etc\/alertmanager\/alertmanager\.yml/));
+    expect(services.grafana.image).toMatch(/^grafana\/grafana:\d/);
+    expect(mountsOf('grafana')).toContainEqual(expect.stringMatching(/deploy\/grafana\/provisioning:\/etc\/grafana\/provisioning/));
+    expect(mountsOf('grafana')).toContainEqual(expect.stringMatching(/deploy\/grafana\/dashboards:\/etc\/grafana\/dashboards/));
+    const provider = parseYaml(fs.readFileSync(path.join(ROOT, 'deploy/grafana/provisioning/dashboards/trader.yml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    expect(provider.providers[0].options.path).toBe('/etc/grafana/dashboards');
+    const datasource = parseYaml(fs.readFileSync(path.join(ROOT, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as { datasources: { uid: string; url: string }[] };
+    expect(datasource.datasources[0]).toMatchObject({ uid: 'prometheus', url: 'http://prometheus:9090' });
+    const dashboard = JSON.parse(fs.readFileSync(path.join(ROOT, 'deploy/grafana/dashboards/trader.json'), 'utf8')) as { panels: { type: string; datasource?: { uid: string } }[] };
+    for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) expect(panel.datasource?.uid).toBe('prometheus');
+    expect(dependsOn(services.grafana).prometheus?.condition).toBe('service_healthy');
+    for (const name of ['grafana', 'alertmanager']) expect({ name, published: portMappings(services[name]).length }).toEqual({ name, published: 1 });
   });
 
   test('no secret-looking variable has a literal value; dev database passwords come from variables with defaults', () => {
