@@ -13,6 +13,7 @@ import { parseStrategyConfig, strategySelection, warmupCandles } from '../domain
 import { registerBacktestCommands } from './backtestCommands';
 import { registerCheckExchange } from './checkExchange';
 import { registerModelCommands } from './modelCommands';
+import { registerStatsCommand } from './statsCommand';
 import { chooseMarket } from './marketChoice';
 import { formatCycles, formatOrders, formatRisk, formatStatus, formatTrace } from './format';
 import { connectClient, portfolioHandle, portfolioOps, startPortfolio } from './tradingClient';
@@ -238,6 +239,10 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
   // ---- backtester (issue 4): `backtest` and `backtest-search`, in process, no server needed ----
   registerBacktestCommands(program, out);
   // ---- end backtester ----
+
+  // ---- cockpit (issue 14): `stats`, the live analytics the dashboard shows ----
+  registerStatsCommand(program, out);
+  // ---- end cockpit ----
 
   // ---- signal model (issue 3): `retrain` (schedule or run now) and `models` (registry, live monitoring) ----
   registerModelCommands(program, out);
