@@ -12,7 +12,8 @@
  *   carries a literal value. The only such entries allowed are the two local database passwords, and
  *   only as `${TEMPORAL_DB_PASSWORD:-dev-default}` / `${APP_DB_PASSWORD:-dev-default}`: the defaults are
  *   for local development (neither database publishes a port), overridable from the shell or .env.
- *   Credentials inside URLs (DATABASE_URL) follow the same rule.
+ *   Credentials inside URLs (DATABASE_URL) follow the same rule. A `*_FILE` variable pointing under /run/secrets/
+ *   (a Docker secret's mount, e.g. the cockpit's DASHBOARD_TOKEN_FILE) holds a path, not a secret.
  * - exchange keys never appear in the committed file; they reach worker-execution, and no other
  *   service, through an env_file given in an override file.
  */
