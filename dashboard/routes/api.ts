@@ -6,9 +6,9 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { parsePeriod } from '../../analytics/performance';
 import { loadPortfolioActivity, portfolioStats } from '../../analytics/portfolioRecords';
-import { candleChart } from '../data/candles';
-import { positionRows, recordedSymbols } from '../data/portfolio';
-import { stateOf } from '../data/overview';
+import { candleChart } from '../queries/candles';
+import { positionRows, recordedSymbols } from '../queries/portfolio';
+import { stateOf } from '../queries/overview';
 import type { CockpitDeps } from '../server';
 
 export function registerApi(app: FastifyInstance, { db, records, temporal }: CockpitDeps): void {
