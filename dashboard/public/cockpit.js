@@ -76,7 +76,7 @@
       timeScale: { timeVisible: true, secondsVisible: false },
     });
     var series = chart.addSeries(LC.CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350' });
-    cockpit.charts.candles = { chart: chart, series: series, markers: LC.createSeriesMarkers(series, []), lines: [], symbol: null, payload: null };
+    cockpit.charts.candles = { chart: chart, series: series, markers: LC.createSeriesMarkers(series, []), lines: [], symbol: null, picked: false, payload: null };
     return cockpit.charts.candles;
   }
 
@@ -141,14 +141,19 @@
     if (cockpit.data.curve) drawCurves(cockpit.data);
     if (cockpit.data.symbols && cockpit.data.symbols.length) {
       var cc = candleChart();
-      loadCandles((cc && cc.symbol) || cockpit.data.defaultSymbol || cockpit.data.symbols[0]);
+      // The symbol the trader picked; until then the page's default (the last symbol traded), which moves with it.
+      loadCandles((cc && cc.picked && cc.symbol) || cockpit.data.defaultSymbol || cockpit.data.symbols[0]);
     }
     if (cockpit.data.bands) drawCalibration(cockpit.data);
   }
 
   document.addEventListener('click', function (e) {
     var tab = e.target.closest && e.target.closest('#symbol-tabs button');
-    if (tab) loadCandles(tab.dataset.symbol);
+    if (tab) {
+      var cc = candleChart();
+      if (cc) cc.picked = true;
+      loadCandles(tab.dataset.symbol);
+    }
   });
 
   window.addEventListener('resize', function () {
