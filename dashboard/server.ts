@@ -95,6 +95,8 @@ export async function buildCockpit(options: CockpitOptions = {}): Promise<Fastif
     return reply.code(status).type('text/plain').send(status === 500 ? `cockpit error: ${error.message}` : error.message);
   });
 
+  // A cockpit that made its own Temporal side closes it with the server.
+  if (!options.temporal) app.addHook('onClose', () => deps.temporal.close());
   registerSignIn(app, deps);
   registerPages(app, deps);
   registerApi(app, deps);

@@ -53,8 +53,11 @@ export class TemporalSide {
   /** Final states of completed runs, by run id: they never change. */
   private readonly results = new Map<string, PortfolioState>();
 
+  private readonly given: Client | null;
+
   constructor(client: Client | null, private readonly address?: string) {
     this.client = client;
+    this.given = client;
   }
 
   /**
@@ -73,6 +76,13 @@ export class TemporalSide {
       })
       .finally(() => (this.connecting = undefined));
     return withDeadline(this.connecting, CONNECT_WAIT_MS, 'the Temporal server').catch(() => null);
+  }
+
+  /** Waits for a connection attempt under way and closes what this side opened (a client passed in stays open). */
+  async close(): Promise<void> {
+    const pending = this.connecting;
+    if (pending) await pending;
+    if (this.client && this.client !== this.given) await this.client.connection.close();
   }
 
   /** The client for a control, or an error that says why there is none. */

@@ -10,6 +10,7 @@ import { candleChart } from '../queries/candles';
 import { positionRows, recordedSymbols } from '../queries/portfolio';
 import { stateOf } from '../queries/overview';
 import type { CockpitDeps } from '../server';
+import { PERIOD_QUERY } from './pages';
 
 export function registerApi(app: FastifyInstance, { db, records, temporal }: CockpitDeps): void {
   app.get<{ Querystring: { portfolio?: string } }>('/api/version', async (request) => {
@@ -47,14 +48,9 @@ export function registerApi(app: FastifyInstance, { db, records, temporal }: Coc
     return candleChart(activity, market, symbol, config?.timeframe ?? '1h', position);
   });
 
-  app.get<{ Params: { id: string }; Querystring: { period?: string } }>('/api/portfolios/:id/analytics', async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { period?: string } }>('/api/portfolios/:id/analytics', { schema: PERIOD_QUERY }, async (request, reply) => {
     const { id } = request.params;
-    let period;
-    try {
-      period = parsePeriod(request.query.period);
-    } catch (err) {
-      return reply.code(400).send({ error: (err as Error).message });
-    }
+    const period = parsePeriod(request.query.period);
     const view = await temporal.liveView(id, false);
     const config = view.status?.config ?? view.config;
     const stats = await portfolioStats(id, period, { initialCash: config?.initialCash, timeframe: config?.timeframe }, db, records);

@@ -15,6 +15,9 @@ import { render, type Chrome } from '../views';
 
 export const NOTICE_COOKIE = 'cockpit_notice';
 
+/** `?period=` of the pages and data that show analytics; Fastify refuses any other value with a 400 naming them. */
+export const PERIOD_QUERY = { querystring: { type: 'object', properties: { period: { type: 'string', enum: Object.keys(PERIODS) } } } };
+
 /** What every page carries: its CSRF token, the notice a control left, whether controls are offered. */
 export function chrome(request: FastifyRequest, reply: FastifyReply, s: DashboardSettings, title: string, nav: string, versionUrl?: string): Chrome {
   let notice: Chrome['notice'];
@@ -54,14 +57,9 @@ export function registerPages(app: FastifyInstance, deps: CockpitDeps): void {
     return html(reply, render('overview', chrome(request, reply, settings, 'Portfolios', 'overview', '/api/version'), { ...data, now: Date.now() }));
   });
 
-  app.get<{ Params: { id: string }; Querystring: { period?: string } }>('/portfolios/:id', async (request, reply) => {
+  app.get<{ Params: { id: string }; Querystring: { period?: string } }>('/portfolios/:id', { schema: PERIOD_QUERY }, async (request, reply) => {
     const { id } = request.params;
-    let period;
-    try {
-      period = parsePeriod(request.query.period);
-    } catch (err) {
-      return reply.code(400).type('text/plain').send((err as Error).message);
-    }
+    const period = parsePeriod(request.query.period);
     const page = await portfolioPage(db, records, temporal, id, period);
     if (!page) return reply.code(404).type('text/plain').send(`no portfolio '${id}' in the database or in Temporal`);
     const c = chrome(request, reply, settings, `Portfolio ${id}`, 'portfolio', `/api/version?portfolio=${encodeURIComponent(id)}`);

@@ -35,6 +35,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await Promise.all(apps.map((a) => a.close()));
+  await unreachable.close();
   await closeDatabases();
   fs.rmSync(dir, { recursive: true, force: true });
 });
@@ -173,6 +174,8 @@ describe('without credentials (loopback)', () => {
     expect(report.statusCode).toBe(200);
     expect(String(report.headers['content-security-policy'])).toContain('sandbox');
     expect((await app.inject({ method: 'GET', url: '/backtests/..%2F..%2Fpackage.json' })).statusCode).toBe(404);
+    const badPeriod = await app.inject({ method: 'GET', url: '/portfolios/p1?period=2w' });
+    expect([badPeriod.statusCode, badPeriod.body]).toEqual([400, 'querystring/period must be equal to one of the allowed values']);
   });
 });
 
