@@ -20,6 +20,7 @@ import { exitWhenFlushed } from './exitWhenFlushed';
 // bin/tradectl.js exits through it too, from the bundle.
 export { exitWhenFlushed };
 import { checkMarketSource, checkMarketSpec } from './marketCheck';
+import { registerStatsCommand } from './statsCommand';
 import { chooseMarket } from './marketChoice';
 import { formatCycles, formatOrders, formatRisk, formatStatus, formatTrace } from './format';
 import { connectClient, portfolioHandle, portfolioOps, startPortfolio } from './tradingClient';
@@ -275,6 +276,10 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
   // ---- backtester (issue 4): `backtest` and `backtest-search`, in process, no server needed ----
   registerBacktestCommands(program, out);
   // ---- end backtester ----
+
+  // ---- cockpit (issue 14): `stats`, the live analytics the dashboard shows ----
+  registerStatsCommand(program, out);
+  // ---- end cockpit ----
 
   // ---- signal model (issue 3): `retrain` (schedule or run now) and `models` (registry, live monitoring) ----
   registerModelCommands(program, out);

@@ -93,7 +93,7 @@ interface VersionSummary {
   live: VersionPerformance;
 }
 
-async function modelsReport() {
+export async function modelsReport() {
   const root = registryRoot();
   const current = readCurrent(root);
   const versions: VersionSummary[] = [];

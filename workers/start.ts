@@ -7,6 +7,8 @@
 import path from 'node:path';
 import { chooseMarket } from '../client/marketChoice';
 import { connectClient, ensureSearchAttributes, startPortfolio, temporalAddress, temporalNamespace } from '../client/tradingClient';
+import { startCockpitBeside } from '../dashboard/server';
+import { dashboardSettings } from '../dashboard/settings';
 import { checkConfig, defaultConfig } from '../domain/config';
 import { ALL_QUEUE_KEYS } from '../domain/queues';
 import { migrateDatabase } from '../prisma/database';
@@ -33,6 +35,8 @@ async function main(): Promise<void> {
   const address = temporalAddress();
   const metricsPort = envPort('METRICS_PORT', 9464);
   installRuntime(envPort('TEMPORAL_METRICS_PORT', 9465));
+  // Checked first: a cockpit bound beyond loopback without credentials refuses to start, and so does npm start.
+  const cockpitSettings = process.env.DASHBOARD === 'off' ? undefined : dashboardSettings();
 
   let devServer: DevServer | undefined;
   let uiUrl = process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';
@@ -50,11 +54,13 @@ async function main(): Promise<void> {
   await migrateDatabase();
   const running = await runWorkers({ address, namespace: temporalNamespace(), queues: ALL_QUEUE_KEYS, metricsPort });
 
+  let cockpit: Awaited<ReturnType<typeof startCockpitBeside>>;
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     console.log(`\n${signal}: stopping workers (a cycle in flight resumes on the next start)...`);
+    await cockpit?.close();
     await running.shutdown();
     await devServer?.stop();
     console.log('Stopped. `npm start` resumes the same portfolio.');
@@ -66,9 +72,11 @@ async function main(): Promise<void> {
   const client = await connectClient(address);
   await ensureSearchAttributes(client);
   const outcome = await startPortfolio(client, defaultPortfolio(), (config) => chooseMarket(config, (line) => console.warn(line)));
+  if (cockpitSettings) cockpit = await startCockpitBeside({ settings: { ...cockpitSettings, temporalUiUrl: uiUrl }, client }, (line) => console.warn(line));
 
   console.log('');
   console.log(`Portfolio ${outcome.workflowId}: ${outcome.kind} (${outcome.config.mode.toUpperCase()}, ${outcome.config.market})`);
+  if (cockpit) console.log(`  Dashboard         ${cockpit.url}/portfolios/${outcome.config.portfolioId}`);
   console.log(`  Temporal Web UI   ${uiUrl}/namespaces/${temporalNamespace()}/workflows`);
   console.log(`  App metrics       ${running.metricsUrl}   (health: ${running.metricsUrl.replace('/metrics', '/health/ready')})`);
   console.log(`  Temporal metrics  http://127.0.0.1:${envPort('TEMPORAL_METRICS_PORT', 9465)}/metrics`);

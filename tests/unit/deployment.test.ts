@@ -12,7 +12,8 @@
  *   carries a literal value. The only such entries allowed are the two local database passwords, and
  *   only as `${TEMPORAL_DB_PASSWORD:-dev-default}` / `${APP_DB_PASSWORD:-dev-default}`: the defaults are
  *   for local development (neither database publishes a port), overridable from the shell or .env.
- *   Credentials inside URLs (DATABASE_URL) follow the same rule.
+ *   Credentials inside URLs (DATABASE_URL) follow the same rule. A `*_FILE` variable pointing under /run/secrets/
+ *   (a Docker secret's mount, e.g. the cockpit's DASHBOARD_TOKEN_FILE) holds a path, not a secret.
  * - exchange keys never appear in the committed file; they reach worker-execution, and no other
  *   service, through an env_file given in an override file.
  */
@@ -21,6 +22,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { load as loadYaml } from 'js-yaml';
+import { dashboardSettings } from '../../dashboard/settings';
 import { ALL_QUEUE_KEYS, QueueKey, TASK_QUEUES } from '../../domain/queues';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -363,7 +365,8 @@ describe('docker-compose.temporal.yml', () => {
     for (const [name, svc] of blocks) {
       for (const [k, v] of Object.entries(envOf(svc))) {
         const value = v === null || v === undefined ? '' : String(v);
-        if (SECRET_NAME.test(k)) checkRef(`${name}.environment.${k}`, value);
+        // A *_FILE variable naming a Docker secret's mount holds a path, not a secret.
+        if (SECRET_NAME.test(k) && !(k.endsWith('_FILE') && value.startsWith('/run/secrets/'))) checkRef(`${name}.environment.${k}`, value);
         const userinfo = /^[a-z][a-z0-9+.-]*:\/\/[^/@:]*:([^@]*)@/i.exec(value);
         if (userinfo) checkRef(`${name}.environment.${k} (password in URL)`, userinfo[1]);
       }
@@ -402,6 +405,28 @@ describe('docker-compose.temporal.yml', () => {
       const { tag, digest } = imageTag(svc.image as string);
       expect({ name, pinned: Boolean(digest) || (tag !== undefined && tag !== 'latest') }).toEqual({ name, pinned: true });
     }
+  });
+
+  test('the cockpit runs on its own, on app-db and Temporal, published on loopback, and needs its token secret to start', () => {
+    const dashboard = services.dashboard;
+    expect(commandOf(dashboard)).toEqual(['npm', 'run', 'dashboard']);
+    const env = envOf(dashboard);
+    expect(env.DATABASE_URL).toBe(envOf(workers.persistence).DATABASE_URL);
+    expect(env.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(dependsOn(dashboard).migrate?.condition).toBe('service_completed_successfully');
+    expect(dependsOn(dashboard).temporal?.condition).toBe('service_healthy');
+    expect(portMappings(dashboard)).toEqual([{ published: 8080, target: 8080 }]);
+    expect(String(dashboard.ports?.[0])).toMatch(/^127\.0\.0\.1:/);
+    expect(dashboard.healthcheck?.test).toBeDefined();
+    // The token is a Docker secret mounted where DASHBOARD_TOKEN_FILE points; the file itself stays out of git.
+    expect(env.DASHBOARD_TOKEN_FILE).toBe('/run/secrets/dashboard_token');
+    expect((dashboard as { secrets?: Array<string | { source: string }> }).secrets?.map((x) => (typeof x === 'string' ? x : x.source))).toEqual(['dashboard_token']);
+    // With these settings the cockpit refuses to start without the secret and starts with it (dashboard/settings.ts).
+    const settings = { ...env, DASHBOARD_TOKEN_FILE: undefined } as NodeJS.ProcessEnv;
+    expect(() => dashboardSettings(settings)).toThrow(/DASHBOARD_HOST=0.0.0.0 is not a loopback address/);
+    const tokenFile = path.join(tmpDir, 'dashboard-token');
+    fs.writeFileSync(tokenFile, 'a-token-of-32-hex-characters-0000\n');
+    expect(dashboardSettings({ ...settings, DASHBOARD_TOKEN_FILE: tokenFile }).host).toBe('0.0.0.0');
   });
 
   test('the Temporal Web UI is published on 8233, like the dev server', () => {
