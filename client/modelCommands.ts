@@ -93,7 +93,8 @@ interface VersionSummary {
   live: VersionPerformance;
 }
 
-export async function modelsReport() {
+/** `db`: the database to read live figures and decisions from (the cockpit passes its own). */
+export async function modelsReport(db?: Parameters<typeof modelPerformance>[1]) {
   const root = registryRoot();
   const current = readCurrent(root);
   const versions: VersionSummary[] = [];
@@ -108,12 +109,12 @@ export async function modelsReport() {
       testWindow: m.windows?.test ? `${m.windows.test.from.slice(0, 10)} → ${m.windows.test.to.slice(0, 10)}` : null,
       testAccuracy: test?.ensemble?.accuracy ?? test?.accuracy ?? null,
       testLogLoss: test?.ensemble?.logLoss ?? test?.logLoss ?? null,
-      live: await modelPerformance(m.version),
+      live: await modelPerformance(m.version, db),
     });
   }
   // The served version first, then the others, newest name first.
   versions.sort((a, b) => Number(b.current) - Number(a.current));
-  const decisions = await recentRetrainingDecisions(5);
+  const decisions = await recentRetrainingDecisions(5, db);
   return { registry: root, current, versions, decisions };
 }
 

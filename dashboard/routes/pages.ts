@@ -76,7 +76,7 @@ export function registerPages(app: FastifyInstance, deps: CockpitDeps): void {
   });
 
   app.get('/models', async (request, reply) => {
-    const report = await modelsReport();
+    const report = await modelsReport(db);
     return html(reply, render('models', chrome(request, reply, settings, 'Model monitoring', 'models'), { report }));
   });
 

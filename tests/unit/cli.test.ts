@@ -83,7 +83,7 @@ describe('issue 12: refusals that name the field', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(lines).toEqual(["tradectl: --llm must be approve or fallback, got 'maybe'"]);
+    expect(lines).toEqual(["tradectl: --llm must be one of fallback, approve, ollama, got 'maybe'"]);
   });
 
   it('backtest-search --search annealing fails with its message', async () => {

@@ -12,11 +12,22 @@ const DATA_DIR = path.join(__dirname, '../../../../shared/data/ohlcv');
 let result: BacktestResult;
 
 /**
- * Numbers to 12 significant digits: the backtest reports an order's fills as one (average price), while the ledger
- * booked them one by one, so an average entry price can differ in its last bits.
+ * The same figures to a relative 1e-10: the backtest reports an order's fills as one (average price), while the
+ * ledger booked them one by one, so an average entry price can differ in its last bits (and rounding both to a fixed
+ * number of digits can still split them when they straddle a rounding boundary).
  */
-function rounded<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value, (_k, v) => (typeof v === 'number' && Number.isFinite(v) ? Number(v.toPrecision(12)) : v)));
+function expectSame(actual: unknown, expected: unknown, where = '$'): void {
+  if (typeof actual === 'number' && typeof expected === 'number' && Number.isFinite(actual) && Number.isFinite(expected)) {
+    const scale = Math.max(1, Math.abs(actual), Math.abs(expected));
+    if (Math.abs(actual - expected) > 1e-10 * scale) expect({ where, actual }).toEqual({ where, actual: expected });
+    return;
+  }
+  if (actual && expected && typeof actual === 'object' && typeof expected === 'object') {
+    expect({ where, keys: Object.keys(actual).sort() }).toEqual({ where, keys: Object.keys(expected).sort() });
+    for (const key of Object.keys(expected)) expectSame((actual as Record<string, unknown>)[key], (expected as Record<string, unknown>)[key], `${where}.${key}`);
+    return;
+  }
+  expect({ where, actual }).toEqual({ where, actual: expected });
 }
 let activity: PortfolioActivity;
 
@@ -53,16 +64,16 @@ describe('live analytics against the backtester on BTC, ETH and SOL 1h, May to A
   it('rebuild the backtest round trips from its fills alone', () => {
     expect(result.trades.length).toBeGreaterThan(10);
     const trips = roundTrips(activity.fills, activity.lastPrices);
-    expect(rounded(trips.closed)).toEqual(rounded(result.trades));
+    expectSame(trips.closed, result.trades);
     expect(trips.open.map((t) => [t.symbol, t.strategy, t.entryTime])).toEqual(result.openTrades.map((t) => [t.symbol, t.strategy, t.entryTime]));
   });
 
   it('give the backtest metrics, per strategy and per symbol, over the whole run', () => {
     const perf = portfolioPerformance(activity, 'all');
     expect(Object.keys(result.byStrategy).length).toBeGreaterThan(1);
-    expect(rounded(perf.metrics)).toEqual(rounded(result.metrics));
-    expect(rounded(perf.byStrategy)).toEqual(rounded(result.byStrategy));
-    expect(rounded(perf.bySymbol)).toEqual(rounded(result.bySymbol));
+    expectSame(perf.metrics, result.metrics);
+    expectSame(perf.byStrategy, result.byStrategy);
+    expectSame(perf.bySymbol, result.bySymbol);
     expect(perf.final).toBe(result.finalEquity);
     expect(equityCurve(activity)).toEqual(result.equityCurve.map((p) => ({ time: p.time, equity: p.equity })));
   });
