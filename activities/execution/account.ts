@@ -9,7 +9,8 @@ import { splitSymbol } from '../../domain/reconcile';
 import { portfolioFills, unfinishedOrders } from '../persistence/orderStore';
 import { ensureMarkets, privateExchange, publicExchange } from './connector';
 import { describeError, mapExchangeFailure } from './exchangeErrors';
-import { readCredentials, SUPPORTED_EXCHANGES, type ExchangeSettings } from './exchangeSettings';
+import { exchangeProfile } from './exchanges';
+import { readCredentials, type ExchangeSettings } from './exchangeSettings';
 import { exchangeCall } from './liveBroker';
 import { loadMarkets } from './marketMetadata';
 import { marketLimits, type MarketLimits } from './orderRules';
@@ -134,7 +135,7 @@ export async function checkExchangeAccount(settings: ExchangeSettings, symbols: 
   });
   return {
     exchangeId: settings.exchangeId,
-    label: SUPPORTED_EXCHANGES[settings.exchangeId].label,
+    label: exchangeProfile(settings.exchangeId)!.label,
     sandbox: settings.sandbox,
     ...(settings.restUrl && { restUrl: settings.restUrl }),
     rateLimiter: { enabled: exchange.enableRateLimit === true, rateLimitMs: Number(exchange.rateLimit) },

@@ -4,7 +4,7 @@
  * stays `submitted` and no create is sent for it until this module has decided, in this order:
  *
  * 1. lookups by client order id, with backoff, over the exchange's lag window (how long an order it accepted may
- *    stay invisible to its order query: ORDER_SEMANTICS below);
+ *    stay invisible to its order query: each exchange's profile, ./exchanges);
  * 2. then the account as evidence: an open order carrying the id; trades since the create that no order this
  *    system knows explains (their order is fetched and its client id compared); the base balance against the
  *    book's position before the order;
@@ -22,51 +22,7 @@ import { heartbeat, pause } from './activityContext';
 import { describeError } from './exchangeErrors';
 import { findExchangeOrder, isOurClientId, type LookupTarget } from './orderLookup';
 
-export interface ExchangeOrderSemantics {
-  /** How long an order the exchange accepted may stay invisible to its order query, ms. */
-  lagWindowMs: number;
-  /** When the exchange refuses a create that reuses a client order id. */
-  duplicateClientId: 'while-open' | 'never';
-  /** What the lookup by client id sees. */
-  lookup: string;
-}
-
-/**
- * Per exchange, from its API documentation (see README "Ambiguous order outcomes"). Windows are generous: waiting
- * a few seconds more costs nothing next to a doubled market order.
- */
-export const ORDER_SEMANTICS: Readonly<Record<string, ExchangeOrderSemantics>> = {
-  binance: {
-    lagWindowMs: 10_000, duplicateClientId: 'while-open',
-    lookup: 'GET /api/v3/order?origClientOrderId: open and closed orders; may answer -2013 for an order just accepted',
-  },
-  binanceus: {
-    lagWindowMs: 10_000, duplicateClientId: 'while-open',
-    lookup: 'GET /api/v3/order?origClientOrderId, as Binance',
-  },
-  okx: {
-    lagWindowMs: 10_000, duplicateClientId: 'while-open',
-    lookup: 'GET /api/v5/trade/order?clOrdId: the latest order with that id; orders cancelled without fills drop out after 2 hours',
-  },
-  kucoin: {
-    lagWindowMs: 15_000, duplicateClientId: 'never',
-    lookup: 'its clientOid query shows active orders only: ccxt scans open and recently closed orders',
-  },
-  coinbase: {
-    lagWindowMs: 15_000, duplicateClientId: 'never',
-    lookup: 'no query by client id in ccxt: open and recently closed orders are scanned',
-  },
-  kraken: {
-    lagWindowMs: 15_000, duplicateClientId: 'while-open',
-    lookup: 'cl_ord_id is unique among open orders only; open and closed orders are scanned',
-  },
-};
-
-const DEFAULT_SEMANTICS: ExchangeOrderSemantics = { lagWindowMs: 15_000, duplicateClientId: 'never', lookup: 'open and closed orders are scanned' };
-
-export function orderSemantics(exchangeId: string): ExchangeOrderSemantics {
-  return ORDER_SEMANTICS[exchangeId] ?? DEFAULT_SEMANTICS;
-}
+export { orderSemantics, type ExchangeOrderSemantics } from './exchanges';
 
 /** Exchange clocks and ours differ; trades this much before the create still count as evidence. */
 const CLOCK_SKEW_MS = 60_000;

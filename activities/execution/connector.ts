@@ -2,39 +2,29 @@
  * ccxt exchange instances for trading: one per exchange, environment and key set in this process, because an
  * instance holds the loaded markets and the rate limiter's state (ccxt's limiter is always on here).
  *
- * Spot only: Binance-family instances load only the spot market list (`fetchMarkets.types = ['spot']`, no margin
- * pairs) and skip the currency list (`fetchCurrencies: false`, a signed /sapi call), so a connector needs nothing
- * but the spot REST API: /api/v3/time, exchangeInfo, account, order, openOrders, myTrades (klines and ticker/24hr
- * for market data). OKX and KuCoin likewise load spot markets only.
+ * Spot only: each instance gets the options its exchange's profile declares (./exchanges), e.g. Binance loads only
+ * the spot market list and skips the signed currency list.
  */
 import { createHash } from 'node:crypto';
 import type { Exchange } from 'ccxt';
 import { ApplicationFailure } from '@temporalio/common';
 import { loadCcxt } from '../market/loadCcxt';
-import { readCredentials, readExchangeSettings, SUPPORTED_EXCHANGES, type Credentials, type ExchangeSettings } from './exchangeSettings';
+import { exchangeProfile } from './exchanges';
+import { readCredentials, readExchangeSettings, type Credentials, type ExchangeSettings } from './exchangeSettings';
 import { rememberSecrets } from './redaction';
 
 type ExchangeClass = new (config: Record<string, unknown>) => Exchange;
 
 const instances = new Map<string, Exchange>();
 
-const BINANCE_FAMILY = new Set(['binance', 'binanceus']);
-
-/** ccxt options that keep an instance on the spot API. */
+/** ccxt options that keep an instance on the spot API, as the exchange's profile declares them (./exchanges). */
 function spotOptions(exchange: Exchange): void {
+  const spot = exchangeProfile(exchange.id)?.spot;
+  if (!spot) return;
   const options = exchange.options as Record<string, unknown>;
-  const fetchMarkets = (options.fetchMarkets ?? {}) as Record<string, unknown>;
-  if (BINANCE_FAMILY.has(exchange.id)) {
-    options.fetchMarkets = { ...fetchMarkets, types: ['spot'] };
-    options.fetchMargins = false;
-    options.fetchCurrencies = false;
-    options.defaultType = 'spot';
-  } else if (exchange.id === 'okx' || exchange.id === 'kucoin') {
-    options.fetchMarkets = { ...fetchMarkets, types: ['spot'] };
-  }
-  // Signed requests carry a timestamp the exchange checks against its clock (Binance: within recvWindow); a
-  // drifting worker clock would fail every order, so the offset is measured (GET /api/v3/time) when markets load.
-  if (BINANCE_FAMILY.has(exchange.id) || exchange.id === 'okx' || exchange.id === 'kucoin') options.adjustForTimeDifference = true;
+  if (spot.marketTypes) options.fetchMarkets = { ...((options.fetchMarkets ?? {}) as Record<string, unknown>), types: [...spot.marketTypes] };
+  Object.assign(options, spot.options);
+  if (spot.adjustForTimeDifference) options.adjustForTimeDifference = true;
 }
 
 /** Rewrites the origin of every REST URL (nested or not, placeholders included) to `origin`, keeping the paths. */
@@ -68,7 +58,7 @@ function configure(exchange: Exchange, settings: ExchangeSettings): Exchange {
  * names the same exchange); undefined otherwise, and for exchanges this module does not trade on.
  */
 export function restOverrideFor(exchangeId: string, env: Record<string, string | undefined> = process.env): ExchangeSettings | undefined {
-  if (!env.EXCHANGE_REST_URL || (env.EXCHANGE_ID && env.EXCHANGE_ID !== exchangeId) || !SUPPORTED_EXCHANGES[exchangeId]) return undefined;
+  if (!env.EXCHANGE_REST_URL || (env.EXCHANGE_ID && env.EXCHANGE_ID !== exchangeId) || !exchangeProfile(exchangeId)) return undefined;
   // Redirected market data comes from the given URL whatever the sandbox setting, which only concerns orders.
   return { ...readExchangeSettings(exchangeId, env), sandbox: false };
 }

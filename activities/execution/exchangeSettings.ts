@@ -17,27 +17,8 @@
  */
 import fs from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
+import { exchangeProfile, SUPPORTED_EXCHANGE_IDS } from './exchanges';
 
-export interface ExchangeProfile {
-  label: string;
-  /** Whether ccxt can point this exchange at a testnet or demo environment. */
-  sandbox: boolean;
-  /** Why not, when it cannot. */
-  sandboxNote?: string;
-  needsPassword: boolean;
-}
-
-export const SUPPORTED_EXCHANGES: Readonly<Record<string, ExchangeProfile>> = {
-  coinbase: { label: 'Coinbase Advanced Trade', sandbox: false, sandboxNote: 'ccxt has no sandbox URL for Coinbase Advanced Trade', needsPassword: false },
-  binance: { label: 'Binance', sandbox: true, needsPassword: false },
-  binanceus: {
-    label: 'Binance.US', sandbox: false, needsPassword: false,
-    sandboxNote: 'Binance.US has no testnet (ccxt only inherits the URLs of the Binance.com testnet, a different account)',
-  },
-  kucoin: { label: 'KuCoin', sandbox: false, sandboxNote: 'KuCoin closed its sandbox and ccxt has no sandbox URL for it', needsPassword: true },
-  okx: { label: 'OKX', sandbox: true, needsPassword: true },
-  kraken: { label: 'Kraken', sandbox: false, sandboxNote: 'Kraken has no spot sandbox in ccxt', needsPassword: false },
-};
 
 export interface ExchangeSettings {
   exchangeId: string;
@@ -160,10 +141,10 @@ export function readExchangeSettings(marketExchangeId?: string, env: Env = proce
     throw invalidConfig(`EXCHANGE_ID is '${configured}' but the portfolio's market is live:${marketExchangeId}: orders and prices must come from one exchange`);
   }
   const exchangeId = configured ?? marketExchangeId;
-  if (!exchangeId) throw invalidConfig(`no exchange configured: set EXCHANGE_ID to one of ${Object.keys(SUPPORTED_EXCHANGES).join(', ')}`);
-  const profile = SUPPORTED_EXCHANGES[exchangeId];
+  if (!exchangeId) throw invalidConfig(`no exchange configured: set EXCHANGE_ID to one of ${SUPPORTED_EXCHANGE_IDS.join(', ')}`);
+  const profile = exchangeProfile(exchangeId);
   if (!profile) {
-    throw invalidConfig(`exchange '${exchangeId}' is not supported for trading: use one of ${Object.keys(SUPPORTED_EXCHANGES).join(', ')}`);
+    throw invalidConfig(`exchange '${exchangeId}' is not supported for trading: use one of ${SUPPORTED_EXCHANGE_IDS.join(', ')}`);
   }
   const sandbox = parseBoolean('EXCHANGE_SANDBOX', env.EXCHANGE_SANDBOX);
   if (sandbox && !profile.sandbox) throw invalidConfig(`EXCHANGE_SANDBOX=true but ${profile.label} has no sandbox: ${profile.sandboxNote}`);
@@ -182,7 +163,7 @@ export function readCredentials(exchangeId: string, env: Env = process.env): Cre
   const apiKey = readSecret('EXCHANGE_API_KEY', env);
   const secret = readSecret('EXCHANGE_SECRET', env);
   const password = readSecret('EXCHANGE_PASSWORD', env);
-  const missing = [!apiKey && 'EXCHANGE_API_KEY', !secret && 'EXCHANGE_SECRET', SUPPORTED_EXCHANGES[exchangeId]?.needsPassword && !password && 'EXCHANGE_PASSWORD'].filter(
+  const missing = [!apiKey && 'EXCHANGE_API_KEY', !secret && 'EXCHANGE_SECRET', exchangeProfile(exchangeId)?.needsPassword && !password && 'EXCHANGE_PASSWORD'].filter(
     (m): m is string => Boolean(m),
   );
   if (missing.length > 0) {

@@ -23,13 +23,14 @@ import type { Fill, OrderRequest, OrderResult, OrderStatus } from '../../domain/
 import { recordIncident, resolveOrderIncidents } from '../persistence/incidentStore';
 import { findStoredOrder, saveOrder, type OrderContext } from '../persistence/orderStore';
 import { logWarn } from './activityContext';
-import { orderSemantics, resolveAmbiguousOrder } from './ambiguity';
+import { resolveAmbiguousOrder } from './ambiguity';
 import type { Connection } from './connector';
 import { describeError, EXECUTION_FAILURES, mapExchangeFailure, toExecutionFailure } from './exchangeErrors';
 import { loadCcxt } from '../market/loadCcxt';
 import { DEFAULT_PRICE_BAND } from './exchangeSettings';
 import { cumulativeFill, toOrderStatus, tradesInOrder, tradeToFill, type MarketAssets } from './liveFills';
 import { exchangeClientOrderId, findExchangeOrder, isOurClientId } from './orderLookup';
+import { orderSemantics, triggerParams } from './exchanges';
 import { tradableMarket } from './marketMetadata';
 import { prepareOrder, type PreparedOrder } from './orderRules';
 import { checkPriceBand } from './priceBand';
@@ -400,7 +401,7 @@ export async function cancelLiveOrder(
   }
   if (order.status === 'open' || order.status === undefined) {
     try {
-      const answer = await exchange.cancelOrder(String(order.id), req.symbol, req.type === 'stop' && ['okx', 'kucoin'].includes(exchange.id) ? { trigger: true } : {});
+      const answer = await exchange.cancelOrder(String(order.id), req.symbol, triggerParams(exchange.id, req.type));
       if (answer?.status !== undefined && answer.filled !== undefined) order = answer;
       else order = (await exchangeCall(exchange, `order ${req.clientOrderId}`, () => findExchangeOrder(exchange, { ...lookup, exchangeOrderId: String(order!.id) }))) ?? order;
     } catch (err) {

@@ -1,23 +1,14 @@
 /**
  * Paper fee schedules per exchange: maker and taker rates from ccxt's description of the exchange (its default,
- * lowest-volume tier), or from the table below where ccxt has none. Without an exchange (replay and sim markets),
+ * lowest-volume tier), or from the exchange's profile where ccxt has none. Without an exchange (replay and sim markets),
  * the portfolio's flat paper.feeRate applies to both.
  */
 import { loadCcxt } from '../market/loadCcxt';
+import { EXCHANGE_PROFILES } from './exchanges';
 import type { Fees, PaperTerms } from './paperBroker';
 
-/**
- * The schedules ccxt 4.5.84 describes for the supported exchanges (their default tier), kept here so a ccxt
- * release that drops a description does not silently make paper trading free.
- */
-export const DOCUMENTED_FEES: Readonly<Record<string, Fees>> = {
-  coinbase: { maker: 0.006, taker: 0.012 },
-  binance: { maker: 0.001, taker: 0.001 },
-  binanceus: { maker: 0.001, taker: 0.001 },
-  kucoin: { maker: 0.001, taker: 0.001 },
-  okx: { maker: 0.001, taker: 0.0015 },
-  kraken: { maker: 0.0016, taker: 0.0026 },
-};
+/** The schedules ccxt describes for the supported exchanges, as their profiles keep them (./exchanges). */
+export const DOCUMENTED_FEES: Readonly<Record<string, Fees>> = Object.fromEntries(Object.values(EXCHANGE_PROFILES).map((p) => [p.id, p.fees]));
 
 const cache = new Map<string, Fees & { source: 'ccxt' | 'table' }>();
 

@@ -7,18 +7,17 @@
  * fires them with the same stopTriggered() rule, so paper and live stops behave alike.
  */
 import type { Exchange, MarketInterface as Market } from 'ccxt';
+import { exchangeProfile } from './exchanges';
 
 /** How far beyond the trigger a stop-limit order's limit sits, as a fraction of the trigger. */
 export const STOP_LIMIT_BUFFER = 0.01;
 
 export type NativeStopKind = 'stop-market' | 'stop-limit' | 'none';
 
-const BINANCE_FAMILY = new Set(['binance', 'binanceus']);
-
-/** What the exchange offers for a stop on this market. */
+/** What the exchange offers for a stop on this market (where to read it: the exchange's profile, ./exchanges). */
 export function nativeStopKind(exchange: Exchange, market: Market): NativeStopKind {
-  if (BINANCE_FAMILY.has(exchange.id)) {
-    // Binance lists the order types each symbol accepts.
+  if (exchangeProfile(exchange.id)?.stops.support === 'market-order-types') {
+    // The market lists the order types it accepts (Binance's STOP_LOSS, STOP_LOSS_LIMIT).
     const types = ((market.info as { orderTypes?: string[] } | undefined)?.orderTypes ?? []) as string[];
     if (types.includes('STOP_LOSS')) return 'stop-market';
     if (types.includes('STOP_LOSS_LIMIT')) return 'stop-limit';

@@ -1,0 +1,24 @@
+/** Binance spot (binance.com). */
+import type { ExchangeProfile } from './profile';
+
+export const binance: ExchangeProfile = {
+  id: 'binance',
+  label: 'Binance',
+  sandbox: true,
+  needsPassword: false,
+  spot: {
+    // Only the spot market list (no margin pairs) and no currency list (a signed /sapi call): a connector then needs
+    // nothing but the spot REST API (time, exchangeInfo, account, order, openOrders, myTrades, klines, ticker).
+    marketTypes: ['spot'],
+    options: { fetchMargins: false, fetchCurrencies: false, defaultType: 'spot' },
+    adjustForTimeDifference: true,
+  },
+  clientOrderId: { lookupParam: 'origClientOrderId' },
+  // Each symbol lists the order types it accepts (STOP_LOSS, STOP_LOSS_LIMIT).
+  stops: { support: 'market-order-types', triggerFlag: false },
+  orders: {
+    lagWindowMs: 10_000, duplicateClientId: 'while-open',
+    lookup: 'GET /api/v3/order?origClientOrderId: open and closed orders; may answer -2013 for an order just accepted',
+  },
+  fees: { maker: 0.001, taker: 0.001 },
+};
