@@ -7,7 +7,7 @@ import { SYMBOL_PATTERN, TIMEFRAMES } from '../domain/config';
 import { timeframeToMs } from '../domain/candles';
 import type { Candle } from '../domain/types';
 import { loadReplaySeries } from '../activities/market/replaySource';
-import { indexAfter } from '../activities/market/seriesWindow';
+import { indexAfter } from '../domain/seriesWindow';
 
 /** Bad backtest input (arguments, files, data): the message names what is wrong. */
 export class BacktestInputError extends Error {

@@ -4,7 +4,7 @@
  * activities use:
  * - market data: the last `candleLimit` candles of each symbol up to the next candle of the timeline after the
  *   cursor, as the replay market serves them (a symbol without a candle at that time is absent from the cycle);
- * - paper orders: activities/execution/paperOrderRules.ts (the rules of placePaperOrder / pollPaperOrder) at the next
+ * - paper orders: domain/paperOrderRules.ts (the rules of placePaperOrder / pollPaperOrder) at the next
  *   candle's open, with the fee schedule of paperFees.ts and the market conditions of domain/paperMatching.ts;
  * - strategies: the strategy engine's prepareMarket once over each symbol's whole series, then proposeAt per cycle
  *   (finite-memory indicators: the same values the cycle's own preparation over its window gives);
@@ -26,12 +26,12 @@ import { ATR_PERIOD, summarizeMarket, type MarketStats } from '../domain/marketS
 import type { Candle } from '../domain/types';
 import type { CycleRecord, FeatureVector, LlmVerdict, MarketSnapshot, OrderRequest, OrderResult, Signal } from '../domain/types';
 import type { LlmPolicy } from '../domain/config';
-import { paperCosts, type PaperTerms } from '../activities/execution/paperBroker';
+import { paperCosts, type PaperTerms } from '../domain/paperBroker';
 import { paperFees } from '../activities/execution/paperFees';
-import { advanceRestingOrder, matchedThrough, placePaperOrderAt } from '../activities/execution/paperOrderRules';
+import { advanceRestingOrder, matchedThrough, placePaperOrderAt } from '../domain/paperOrderRules';
 import { FALLBACK_OUTCOME, validateTrades, type AnswerCache } from '../activities/llm';
 import { assessTradeRisk } from '../activities/risk';
-import { indexAfter } from '../activities/market/seriesWindow';
+import { indexAfter } from '../domain/seriesWindow';
 import { prepareMarket, proposeAt, type PreparedMarket, type StrategyConfig } from '../domain/strategies';
 import type { BacktestData } from './data';
 import { closedModelCandles } from './modelCandles';

@@ -2,7 +2,7 @@
  * The backtest's market for the cycle's fetch of the model's candles, on another timeframe than the model's.
  */
 import type { FetchMarketDataInput } from '../activities/market';
-import { sharedWindowEndingAt } from '../activities/market/seriesWindow';
+import { sharedWindowEndingAt } from '../domain/seriesWindow';
 import { lastClosedOpen, MODEL_TIMEFRAME, MODEL_TIMEFRAME_MS } from '../domain/modelMarket';
 import type { MarketDataResult, MarketSnapshot } from '../domain/types';
 import type { PrecomputedSignals } from './effects';

@@ -1,6 +1,6 @@
 /**
  * The signal model's features and signals for every candle of a backtest, computed once before the run (--ml): the
- * 72 features by the serving definition (activities/features/definition.ts) over each symbol's whole series, and
+ * 72 features by the serving definition (domain/features/definition.ts) over each symbol's whole series, and
  * the signals by the inference activity itself (activities/inference.ts, batched). Features have finite memory,
  * so a row computed over the whole series equals the row a cycle computes over its last candles (the features'
  * training = serving test checks this); the cycle then looks its row up instead of recomputing it.
@@ -11,10 +11,10 @@
  * the data dir's 1h files when it is longer. Each cycle then reads the row of the last hour closed at its decision
  * (domain/cycle/modelCandles.ts), which ./modelCandles.ts serves as the market would.
  */
-import { computeFeatureMatrix, FEATURE_TIMEFRAME, firstNonFinite, MIN_CANDLES, REFERENCE_SYMBOL } from '../activities/features/definition';
+import { computeFeatureMatrix, FEATURE_TIMEFRAME, firstNonFinite, MIN_CANDLES, REFERENCE_SYMBOL } from '../domain/features/definition';
 import { inferSignals } from '../activities/inference';
 import { aggregatedSeries, loadReplaySeries } from '../activities/market/replaySource';
-import { indexAfter } from '../activities/market/seriesWindow';
+import { indexAfter } from '../domain/seriesWindow';
 import { aggregates, lastClosedOpen, MODEL_TIMEFRAME_MS } from '../domain/modelMarket';
 import type { Candle, FeatureVector, Signal } from '../domain/types';
 import { BacktestInputError, type BacktestData } from './data';

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { computeFeatureMatrix, FEATURE_NAMES, firstNonFinite } from '../activities/features/definition';
+import { computeFeatureMatrix, FEATURE_NAMES, firstNonFinite } from '../domain/features/definition';
 import { readManifest, resolveModelDir } from '../activities/modelRegistry';
 import { parseCandleCsv } from '../domain/candles';
 import type { Candle } from '../domain/types';

@@ -8,7 +8,7 @@ import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../domain/liveOptIn';
 import { recentCycles, recentOrders, traceOrder } from '../activities/persistence/queries';
 import { closeDatabases } from '../prisma/database';
 import { checkConfig, defaultConfig, DEFAULT_ENTRY_ORDERS, TIMEFRAMES, type ConfigPatch, type PortfolioConfig } from '../domain/config';
-import { portfolioWorkflowId } from '../domain/queues';
+import { portfolioWorkflowId } from '../workflows/queues';
 import { parseStrategyConfig, strategySelection, warmupCandles } from '../domain/strategies';
 import { registerBacktestCommands } from './backtestCommands';
 import { readConfigFile } from './configFile';

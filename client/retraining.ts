@@ -4,7 +4,7 @@
  * the `training` queue, so a worker serving it (`npm run worker -- --queues training`, or `npm start`) must run.
  */
 import { ScheduleNotFoundError, type Client, type ScheduleOptions, type WorkflowHandle } from '@temporalio/client';
-import { TASK_QUEUES } from '../domain/queues';
+import { TASK_QUEUES } from '../workflows/queues';
 import { checkRetrainingInput, type RetrainingInput } from '../domain/retraining';
 import type { retrainingWorkflow } from '../workflows/retraining';
 

@@ -6,8 +6,8 @@ import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '
 import { temporal } from '@temporalio/proto';
 import type { ConfigPatch, PortfolioConfig } from '../domain/config';
 import { checkConfig } from '../domain/config';
-import { portfolioWorkflowId, TASK_QUEUES } from '../domain/queues';
-import { cycleSearchAttributes, portfolioMemo, SEARCH_ATTRIBUTE_KEYS } from '../domain/visibility';
+import { portfolioWorkflowId, TASK_QUEUES } from '../workflows/queues';
+import { cycleSearchAttributes, portfolioMemo, SEARCH_ATTRIBUTE_KEYS } from '../workflows/visibility';
 import type { RiskLimits, RiskPatch } from '../domain/config';
 import type { PortfolioRisk, PortfolioState, PortfolioStatus } from '../workflows/messages';
 import {

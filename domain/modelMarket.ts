@@ -1,5 +1,5 @@
 /**
- * The signal model's view of the market. Its features are defined on 1h candles (activities/features/definition.ts),
+ * The signal model's view of the market. Its features are defined on 1h candles (./features/definition.ts),
  * whatever timeframe a portfolio trades: a cycle on another timeframe reads the model's candles that have CLOSED by
  * its decision time (the close of its newest candle), never one still open. Replayed and simulated markets have one
  * price path, the traded timeframe's, so their model candles are that path aggregated into hours; a live exchange

@@ -1,6 +1,6 @@
 /**
  * Writes the training matrix for the signal models with THE feature definition the worker serves
- * (activities/features/definition.ts), so training and serving cannot drift apart:
+ * (domain/features/definition.ts), so training and serving cannot drift apart:
  *
  *   npm run features -- --out models/data/features [--symbols BTC,ETH,...] [--from 2023-01-01] [--to 2023-12-31]
  *                       [--horizon 4] [--threshold 0.004] [--data-dir DIR]
@@ -24,18 +24,24 @@ import { parseCandleCsv, validateCandles } from '../domain/candles';
 import type { Candle } from '../domain/types';
 import {
   computeFeatureMatrix, FEATURE_CANDLE_MS, FEATURE_NAMES, FEATURE_TIMEFRAME, firstNonFinite, MIN_CANDLES, REFERENCE_SYMBOL,
-} from '../activities/features/definition';
+} from '../domain/features/definition';
 import {
   CLASSES, DEFAULT_COST_MARGIN, DEFAULT_FEE_RATE, DEFAULT_HORIZON, DEFAULT_THRESHOLD, forwardReturns, labelDefinition,
   labelForReturn,
-} from '../activities/features/labels';
+} from '../domain/features/labels';
 
 export const DEFAULT_SYMBOLS = ['BTC', 'ETH', 'SOL', 'BNB', 'XRP', 'ADA', 'DOGE'];
 const QUOTE = 'USDT';
 const EXCHANGE = 'binance';
 const REPO_ROOT = path.resolve(__dirname, '..');
 const DEFAULT_DATA_DIR = path.resolve(REPO_ROOT, '..', 'shared', 'data', 'ohlcv');
-const FEATURE_SOURCE_DIR = path.join(REPO_ROOT, 'activities', 'features');
+/**
+ * The feature and label definition: pure code, in the domain so the backtester runs it without the activity. Its
+ * files keep, byte for byte, the import lines they had when the served model was trained in activities/features/
+ * (those paths resolve the same from domain/features/), so the definition's hash below did not change with the move.
+ * Every .ts file of this folder is hashed: a new one means a new definition.
+ */
+const FEATURE_SOURCE_DIR = path.join(REPO_ROOT, 'domain', 'features');
 /** Indicator code the features share with the strategies (it lives in domain/ so workflows may run it). */
 const SHARED_FEATURE_SOURCES = ['domain/indicators/series.ts', 'domain/indicators/rsiAndTrueRange.ts', 'domain/indicators/ohlcv.ts'];
 
@@ -102,9 +108,8 @@ function readCandles(file: string, symbol: string): { candles: Candle[]; sha256:
 }
 
 /**
- * sha256 over the code that defines feature and label values (activities/features, minus the activity wrapper
- * index.ts), so a manifest says which definition its model was trained on and a test can tell when the code
- * changed without a retrain.
+ * sha256 over the code that defines feature and label values (domain/features), so a manifest says which definition
+ * its model was trained on and a test can tell when the code changed without a retrain.
  */
 export function featureCodeSha256(): string {
   const hash = createHash('sha256');
@@ -175,7 +180,7 @@ export function writeTrainingMatrix(opts: MatrixOptions, log: (line: string) => 
 
   const meta = {
     generatedBy: 'scripts/build-features.ts',
-    featureDefinition: 'activities/features/definition.ts',
+    featureDefinition: 'domain/features/definition.ts',
     featureCodeSha256: featureCodeSha256(),
     timeframe: FEATURE_TIMEFRAME,
     minCandles: MIN_CANDLES,

@@ -9,7 +9,7 @@ import * as record from '../activities/persistence/recordCycle';
 import * as scoring from '../activities/persistence/scoreSignals';
 import * as risk from '../activities/risk';
 import * as training from '../activities/training';
-import type { QueueKey } from '../domain/queues';
+import type { QueueKey } from '../workflows/queues';
 
 export const ACTIVITIES_BY_QUEUE: Record<Exclude<QueueKey, 'workflows'>, object> = {
   marketData: { fetchMarketData: market.fetchMarketData, fetchNextPrice: market.fetchNextPrice },

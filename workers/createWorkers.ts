@@ -5,7 +5,7 @@ import {
 } from '@temporalio/worker';
 import type { Context } from '@temporalio/activity';
 import { metrics } from '../activities/metrics';
-import { TASK_QUEUES, type QueueKey } from '../domain/queues';
+import { TASK_QUEUES, type QueueKey } from '../workflows/queues';
 import { ACTIVITIES_BY_QUEUE, CONCURRENCY } from './activitiesByQueue';
 
 /** Counts every failed activity attempt by type, so retries that later succeed still show up. */

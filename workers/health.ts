@@ -7,7 +7,7 @@
  * Each dependency is probed at most once per its `ttlMs` (probes are cached and shared by concurrent requests) and
  * within a timeout, so a probe hammered by a load balancer never hammers the database, Ollama or an exchange.
  */
-import type { QueueKey } from '../domain/queues';
+import type { QueueKey } from '../workflows/queues';
 
 export interface ProbeResult {
   ok: boolean;

@@ -19,7 +19,7 @@ import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../activities/execution/live
 import { loadModel } from '../activities/inference';
 import { loadChannels } from '../activities/notify/registry';
 import { defaultConfig } from '../domain/config';
-import type { QueueKey } from '../domain/queues';
+import type { QueueKey } from '../workflows/queues';
 import { databaseKind, openDatabase, redactUrl, resolveDatabaseUrl, sqliteFilePath } from '../prisma/database';
 import type { DependencyProbe } from './health';
 

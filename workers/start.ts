@@ -10,7 +10,7 @@ import { connectClient, ensureSearchAttributes, startPortfolio, temporalAddress,
 import { startCockpitBeside } from '../dashboard/server';
 import { dashboardSettings } from '../dashboard/settings';
 import { checkConfig, defaultConfig } from '../domain/config';
-import { ALL_QUEUE_KEYS } from '../domain/queues';
+import { ALL_QUEUE_KEYS } from '../workflows/queues';
 import { migrateDatabase } from '../prisma/database';
 import { envPort, installRuntime } from './runtime';
 import { isListening, PROJECT_ROOT, startDevServer, type DevServer } from './temporalServer';

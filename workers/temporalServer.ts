@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { SEARCH_ATTRIBUTE_KEYS } from '../domain/visibility';
+import { SEARCH_ATTRIBUTE_KEYS } from '../workflows/visibility';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..');
 

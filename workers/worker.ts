@@ -9,7 +9,7 @@ import { channelEnv } from '../activities/notify/registry';
 import { telegramBot } from '../activities/notify/telegram';
 import { startTelegramControl } from '../client/telegramControl';
 import { connectClient, temporalAddress, temporalNamespace } from '../client/tradingClient';
-import type { QueueKey } from '../domain/queues';
+import type { QueueKey } from '../workflows/queues';
 import { closeDatabases, migrateDatabase } from '../prisma/database';
 import { createWorkers, parseQueues, type WorkerSetOptions } from './createWorkers';
 import { HealthMonitor } from './health';

@@ -11,7 +11,7 @@ import type * as marketActivities from '../activities/market';
 import type * as recordActivities from '../activities/persistence/recordCycle';
 import type * as scoringActivities from '../activities/persistence/scoreSignals';
 import type * as riskActivities from '../activities/risk';
-import { TASK_QUEUES } from '../domain/queues';
+import { TASK_QUEUES } from './queues';
 
 /** Failures that retrying cannot fix: bad data, bad config, refused orders. */
 export const NON_RETRYABLE = [

@@ -9,7 +9,7 @@ import type { PortfolioConfig } from '../domain/config';
 import { equity } from '../domain/ledger';
 import { sellPositions } from '../domain/liquidation';
 import type { MarketCursor, OrderResult, PortfolioBook } from '../domain/types';
-import { workflowNow } from '../domain/workflowClock';
+import { workflowNow } from './workflowClock';
 import { execution, recorder } from './activityProxies';
 import { describeFailure, type CycleTrade } from './tradingCycle';
 

@@ -13,7 +13,7 @@ import {
 import type * as notifyActivities from '../activities/notify';
 import { BATCHING, EMPTY_QUEUE, enqueue, hasUrgent, takeBatch, type NotifierQueue } from '../domain/notifications/batching';
 import type { NotificationEvent } from '../domain/notifications/events';
-import { TASK_QUEUES } from '../domain/queues';
+import { TASK_QUEUES } from './queues';
 
 export const notifySignal = defineSignal<[NotificationEvent[]]>('notify');
 

@@ -7,7 +7,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { ParentClosePolicy, getExternalWorkflowHandle, log, startChild } from '@temporalio/workflow';
 import type { NotificationEvent } from '../domain/notifications/events';
-import { TASK_QUEUES } from '../domain/queues';
+import { TASK_QUEUES } from './queues';
 import { notifierWorkflow, notifierWorkflowId, notifySignal } from './notifier';
 
 /** Events kept while the notifier cannot be signalled; older ones are dropped first. */

@@ -15,10 +15,10 @@ import { cycleWorkflowId } from '../domain/ids';
 import { equity, newBook, nextTradingDayStart, rollDay, tradingDay } from '../domain/ledger';
 import { bookTrades as bookTradesPure, cooldownsOpenedBy, drawdownCheck } from '../domain/portfolioBookkeeping';
 import { cooldownKey, upgradeCooldowns, NO_TRADES, type Cooldown } from '../domain/risk';
-import { TASK_QUEUES } from '../domain/queues';
+import { TASK_QUEUES } from './queues';
 import { clipText, stateBudgetRefusal } from '../domain/stateBudget';
-import { cycleSearchAttributes, portfolioMemo } from '../domain/visibility';
-import { workflowNow } from '../domain/workflowClock';
+import { cycleSearchAttributes, portfolioMemo } from './visibility';
+import { workflowNow } from './workflowClock';
 import { liquidationWorkflow } from './liquidation';
 import {
   emergencyStopSignal, pauseSignal, resumeSignal, riskQuery, setConfigUpdate, setRiskLimitsUpdate, statusQuery, stopSignal,

@@ -12,7 +12,7 @@ import { equity } from '../domain/ledger';
 import * as derive from '../domain/notifications/derive';
 import type { NotificationEvent } from '../domain/notifications/events';
 import type { PortfolioBook } from '../domain/types';
-import { workflowNow } from '../domain/workflowClock';
+import { workflowNow } from './workflowClock';
 import type { Halt, PortfolioState } from './messages';
 import { NotifierLink } from './notifierLink';
 

@@ -7,9 +7,9 @@
  */
 import { ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { retrainingDecided } from '../domain/notifications/derive';
-import { workflowNow } from '../domain/workflowClock';
+import { workflowNow } from './workflowClock';
 import type * as trainingActivities from '../activities/training';
-import { TASK_QUEUES } from '../domain/queues';
+import { TASK_QUEUES } from './queues';
 import { NotifierLink } from './notifierLink';
 import {
   checkRetrainingInput, decidePromotion, type Evaluation, type PromotionDecision, type RetrainingInput,

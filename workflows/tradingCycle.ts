@@ -5,7 +5,7 @@
 import { ActivityFailure, ApplicationFailure, log, patched, workflowInfo } from '@temporalio/workflow';
 import { runCycle, type CycleEffects, type CycleInput, type CycleOutcome } from '../domain/cycle';
 import { proposeFromSnapshots } from '../domain/cycle/strategyStep';
-import { workflowNow } from '../domain/workflowClock';
+import { workflowNow } from './workflowClock';
 import { execution, features, inference, llmFor, market, monitoring, recorder, risk } from './activityProxies';
 import { tradingCycleV1 } from './legacy/cycleV1';
 

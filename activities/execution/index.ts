@@ -23,11 +23,11 @@ import { assertLiveTradingEnabled, cancelLiveOrder, exchangeCall, placeLiveOrder
 import { reconcileSceptically } from './liveReconciliation';
 import { loadMarkets, tradableMarket } from './marketMetadata';
 import { exchangeClientOrderId, findExchangeOrder } from './orderLookup';
-import type { Balances, PaperTerms } from './paperBroker';
+import type { Balances, PaperTerms } from '../../domain/paperBroker';
 import { cancelPaperOrder, placePaperOrder, pollPaperOrder, type PaperVenue } from './paperOrders';
 import { nativeStopKind, stopLimitPrice, type NativeStopKind } from './protectiveStops';
 
-export type { Balances, PaperTerms } from './paperBroker';
+export type { Balances, PaperTerms } from '../../domain/paperBroker';
 export type { ExchangeCheckReport } from './account';
 
 /** Where an order lives: the portfolio's mode and market (and, for paper, the market clock and costs). */

@@ -5,7 +5,7 @@
  */
 import { loadCcxt } from '../market/loadCcxt';
 import { EXCHANGE_PROFILES } from './exchanges';
-import type { Fees, PaperTerms } from './paperBroker';
+import type { Fees, PaperTerms } from '../../domain/paperBroker';
 
 /** The schedules ccxt describes for the supported exchanges, as their profiles keep them (./exchanges). */
 export const DOCUMENTED_FEES: Readonly<Record<string, Fees>> = Object.fromEntries(Object.values(EXCHANGE_PROFILES).map((p) => [p.id, p.fees]));

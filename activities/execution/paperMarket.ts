@@ -10,7 +10,7 @@ import type { Candle } from '../../domain/types';
 import { fetchLiveCandles } from '../market/ccxtSource';
 import { parseMarketSpec } from '../market/marketSpec';
 import { loadReplaySeries } from '../market/replaySource';
-import { indexAfter } from '../market/seriesWindow';
+import { indexAfter } from '../../domain/seriesWindow';
 import { SIM_EPOCH_MS, simSeries } from '../market/simMarket';
 
 /** Most candles a live source is asked for at once (exchanges cap a page at 500 to 1000). */

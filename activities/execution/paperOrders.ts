@@ -14,8 +14,8 @@ import { isFinal } from '../../domain/orderLifecycle';
 import type { MarketCursor, OrderRequest, OrderResult } from '../../domain/types';
 import { fetchNextPrice } from '../market';
 import { findOrder, saveOrder, type OrderContext } from '../persistence/orderStore';
-import { paperCosts, type Balances, type PaperTerms } from './paperBroker';
-import { advanceRestingOrder, matchedThrough, placePaperOrderAt } from './paperOrderRules';
+import { paperCosts, type Balances, type PaperTerms } from '../../domain/paperBroker';
+import { advanceRestingOrder, matchedThrough, placePaperOrderAt } from '../../domain/paperOrderRules';
 import { paperFees } from './paperFees';
 import { candlesBetween, conditionsAt } from './paperMarket';
 

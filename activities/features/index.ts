@@ -7,11 +7,11 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import type { FeatureVector, MarketSnapshot } from '../../domain/types';
-import { computeFeatureMatrix, FEATURE_TIMEFRAME, firstNonFinite, MIN_CANDLES, REFERENCE_SYMBOL } from './definition';
+import { computeFeatureMatrix, FEATURE_TIMEFRAME, firstNonFinite, MIN_CANDLES, REFERENCE_SYMBOL } from '../../domain/features/definition';
 
 export {
   FEATURE_NAMES, FEATURE_TIMEFRAME, MIN_CANDLES, REFERENCE_SYMBOL, computeFeatureMatrix,
-} from './definition';
+} from '../../domain/features/definition';
 
 export interface ComputeFeaturesInput {
   snapshots: MarketSnapshot[];

@@ -14,7 +14,7 @@ import type { Candle, MarketCursor, MarketDataResult } from '../../domain/types'
 import { aggregateCandles, aggregates, lastClosedOpen, MODEL_TIMEFRAME_MS, modelReadyTime } from '../../domain/modelMarket';
 import { toInvalidCandles } from './candleChecks';
 import { symbolFilePart } from './marketSpec';
-import { firstFullWindowTime, indexAfter, nextTimeAfter, windowEndingAt } from './seriesWindow';
+import { firstFullWindowTime, indexAfter, nextTimeAfter, windowEndingAt } from '../../domain/seriesWindow';
 
 interface CachedSeries {
   mtimeMs: number;

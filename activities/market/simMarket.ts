@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { xoroshiro128plus, type RandomGenerator } from 'pure-rand';
 import { aggregateCandles, aggregates, lastClosedOpen, MODEL_CANDLES, MODEL_TIMEFRAME_MS } from '../../domain/modelMarket';
 import type { Candle, MarketCursor, MarketDataResult } from '../../domain/types';
-import { windowEndingAt } from './seriesWindow';
+import { windowEndingAt } from '../../domain/seriesWindow';
 
 /** Open time of candle 0 of every sim series; candle i opens at SIM_EPOCH_MS + i * timeframe. */
 export const SIM_EPOCH_MS = Date.UTC(2024, 0, 1);

@@ -1,7 +1,7 @@
 /**
  * scoreMatureSignals activity: live monitoring of the signal model. A signal's outcome is known `horizon`
  * candles after it: the realised return from its candle's close to the close `horizon` candles later,
- * labelled with the model's own threshold (activities/features/labels.ts, as in training). Each outcome is
+ * labelled with the model's own threshold (domain/features/labels.ts, as in training). Each outcome is
  * stored (SignalOutcome, one per signal) and the realised hit rate against the predicted confidence, per model
  * version and confidence band, is exported as Prometheus metrics (./modelMetrics).
  *
@@ -13,8 +13,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Direction } from '../../domain/types';
 import { openDatabase, type Db } from '../../prisma/database';
-import { labelForReturn } from '../features/labels';
-import { FEATURE_CANDLE_MS } from '../features/definition';
+import { labelForReturn } from '../../domain/features/labels';
+import { FEATURE_CANDLE_MS } from '../../domain/features/definition';
 import { modelMetrics } from '../modelMetrics';
 import { findManifest } from '../modelRegistry';
 

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseAssignments } from '../../client/cli';
 import { portfolioHandle, portfolioOps } from '../../client/tradingClient';
 import type { RiskPatch } from '../../domain/config';
-import { portfolioWorkflowId } from '../../domain/queues';
+import { portfolioWorkflowId } from '../../workflows/queues';
 import type { CockpitDeps } from '../server';
 import { NOTICE_COOKIE } from './pages';
 

@@ -5,7 +5,7 @@
  */
 import { saveOrder } from '../../activities/persistence/orderStore';
 import type { PortfolioConfig } from '../../domain/config';
-import { portfolioWorkflowId, TASK_QUEUES } from '../../domain/queues';
+import { portfolioWorkflowId, TASK_QUEUES } from '../../workflows/queues';
 import type { PortfolioState } from '../../workflows/messages';
 import { STOP_ABOVE_ANY_PRICE } from './cycleHarness';
 import type { TestStack } from './testStack';

@@ -61,7 +61,7 @@ describe('replay of committed histories', () => {
 describe('static determinism scan of workflows/ and domain/ (code that runs inside workflows)', () => {
   const FORBIDDEN: [RegExp, string][] = [
     [/Math\.random\s*\(/, 'Math.random (use uuid4 or pass randomness in from an activity)'],
-    [/Date\.now\s*\(|new Date\(\s*\)/, 'wall-clock time (use workflowNow from domain/workflowClock)'],
+    [/Date\.now\s*\(|new Date\(\s*\)/, 'wall-clock time (use workflowNow from workflows/workflowClock)'],
     [/process\.env/, 'process.env (configuration must come through workflow input)'],
     [/setTimeout\s*\(|setInterval\s*\(/, 'JS timers (use sleep or condition)'],
     [/from ['"](node:|fs|path|os|crypto|child_process|net|http|https|ccxt|onnxruntime-node|ollama|@prisma|prom-client|technicalindicators)/, 'an I/O module import (move it into an activity)'],
@@ -79,7 +79,7 @@ describe('static determinism scan of workflows/ and domain/ (code that runs insi
     const files = [...sources(WORKFLOWS_DIR), ...sources(path.join(root, 'domain'))];
     expect(files.some((f) => f.includes(`${path.sep}domain${path.sep}cycle${path.sep}`))).toBe(true);
     // The one sanctioned clock: the sandbox makes Date.now() the workflow task's time, recorded in history.
-    const allowed = new Set([path.join(root, 'domain', 'workflowClock.ts')]);
+    const allowed = new Set([path.join(root, 'workflows', 'workflowClock.ts')]);
     for (const file of files.filter((f) => !allowed.has(f))) {
       fs.readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
         if (/^\s*(\/\/|\*)/.test(line) || /^\s*import type /.test(line)) return;

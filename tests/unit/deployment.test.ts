@@ -23,7 +23,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { load as loadYaml } from 'js-yaml';
 import { dashboardSettings } from '../../dashboard/settings';
-import { ALL_QUEUE_KEYS, QueueKey, TASK_QUEUES } from '../../domain/queues';
+import { ALL_QUEUE_KEYS, QueueKey, TASK_QUEUES } from '../../workflows/queues';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.temporal.yml');
@@ -190,7 +190,7 @@ describe('docker-compose.temporal.yml', () => {
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
   });
 
-  test('has one worker service per task queue in domain/queues.ts, each serving exactly its queue', () => {
+  test('has one worker service per task queue in workflows/queues.ts, each serving exactly its queue', () => {
     for (const key of ALL_QUEUE_KEYS) {
       const name = workerService(key);
       expect({ service: name, exists: name in services }).toEqual({ service: name, exists: true });

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { computeFeatures, latestFeatureVector } from '../../activities/features';
 import {
   computeFeatureMatrix, FEATURE_NAMES, firstNonFinite, MIN_CANDLES, REFERENCE_SYMBOL,
-} from '../../activities/features/definition';
-import { DEFAULT_THRESHOLD, forwardReturns, labelForReturn } from '../../activities/features/labels';
+} from '../../domain/features/definition';
+import { DEFAULT_THRESHOLD, forwardReturns, labelForReturn } from '../../domain/features/labels';
 import type { Candle, MarketSnapshot } from '../../domain/types';
 
 const H = 3_600_000;

@@ -1,5 +1,5 @@
 import { applyFill, equity, exposure, LedgerError, newBook, rollDay } from '../../domain/ledger';
-import { paperFill } from '../../activities/execution/paperBroker';
+import { paperFill } from '../../domain/paperBroker';
 import type { OrderRequest } from '../../domain/types';
 
 const T0 = Date.UTC(2024, 0, 1, 12);

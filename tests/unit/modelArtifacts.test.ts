@@ -7,8 +7,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { FEATURE_NAMES, FEATURE_TIMEFRAME, MIN_CANDLES, REFERENCE_SYMBOL } from '../../activities/features/definition';
-import { CLASSES, DEFAULT_HORIZON, DEFAULT_THRESHOLD } from '../../activities/features/labels';
+import { FEATURE_NAMES, FEATURE_TIMEFRAME, MIN_CANDLES, REFERENCE_SYMBOL } from '../../domain/features/definition';
+import { CLASSES, DEFAULT_HORIZON, DEFAULT_THRESHOLD } from '../../domain/features/labels';
 import { DEFAULT_REGISTRY_ROOT, readCurrent } from '../../activities/modelRegistry';
 import { featureCodeSha256 } from '../../scripts/build-features';
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { computeFeatures } from '../../activities/features';
 import { runBacktest } from '../../backtest';
-import { computeFeatureMatrix, FEATURE_TIMEFRAME, MIN_CANDLES } from '../../activities/features/definition';
+import { computeFeatureMatrix, FEATURE_TIMEFRAME, MIN_CANDLES } from '../../domain/features/definition';
 import { fetchMarketData } from '../../activities/market';
 import { SIM_EPOCH_MS, simSeries } from '../../activities/market/simMarket';
 import { parseCandleCsv } from '../../domain/candles';

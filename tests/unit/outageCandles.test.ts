@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs';
 import { latestFeatureVector } from '../../activities/features';
-import { computeFeatureMatrix, FEATURE_NAMES, MIN_CANDLES } from '../../activities/features/definition';
-import { MAX_FILLED_CANDLES } from '../../activities/features/timeAlignment';
-import { paperCosts } from '../../activities/execution/paperBroker';
-import { advanceRestingOrder, placePaperOrderAt } from '../../activities/execution/paperOrderRules';
+import { computeFeatureMatrix, FEATURE_NAMES, MIN_CANDLES } from '../../domain/features/definition';
+import { MAX_FILLED_CANDLES } from '../../domain/features/timeAlignment';
+import { paperCosts } from '../../domain/paperBroker';
+import { advanceRestingOrder, placePaperOrderAt } from '../../domain/paperOrderRules';
 import { precomputeModelSignals } from '../../backtest/signals';
 import { parseCandleCsv } from '../../domain/candles';
 import { newBook } from '../../domain/ledger';

@@ -18,7 +18,7 @@ import { load as loadYaml } from 'js-yaml';
 import { buildCli } from '../../client/cli';
 import { portfolioHandle, portfolioOps, startPortfolio } from '../../client/tradingClient';
 import type { NotificationEvent } from '../../domain/notifications/events';
-import { ALL_QUEUE_KEYS } from '../../domain/queues';
+import { ALL_QUEUE_KEYS } from '../../workflows/queues';
 import { runWorkers, type RunningWorkers } from '../../workers/worker';
 import { telegramServer, webhookReceiver, type TelegramServer, type WebhookReceiver } from '../helpers/notifyReceivers';
 import { APPROVE_ANSWER } from '../helpers/fakeOllama';

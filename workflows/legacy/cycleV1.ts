@@ -7,7 +7,7 @@ import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/w
 import { clientOrderId } from '../../domain/ids';
 import { applyFill, equity } from '../../domain/ledger';
 import type { CycleRecord, FeatureVector, LlmVerdict, OrderResult, RiskDecision, Signal } from '../../domain/types';
-import { workflowNow } from '../../domain/workflowClock';
+import { workflowNow } from '../workflowClock';
 import { execution, features, inference, llmFor, market, recorder, risk } from '../activityProxies';
 import type { CycleInput, CycleOutcome } from '../../domain/cycle';
 import { planTrades } from './planTradesV1';

@@ -12,7 +12,7 @@ import { mapExchangeFailure } from '../../../activities/execution/exchangeErrors
 import { Credentials, readCredentials, readExchangeSettings, readSecret } from '../../../activities/execution/exchangeSettings';
 import { cumulativeFill, ledgerFill, toOrderStatus, tradeToFill } from '../../../activities/execution/liveFills';
 import { limitViolation } from '../../../activities/execution/orderRules';
-import { paperFill } from '../../../activities/execution/paperBroker';
+import { paperFill } from '../../../domain/paperBroker';
 import { REDACTED, redactValues } from '../../../activities/execution/redaction';
 import { loadCcxt } from '../../../activities/market/loadCcxt';
 import { applyFill, newBook } from '../../../domain/ledger';

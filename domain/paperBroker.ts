@@ -3,8 +3,8 @@
  * the refusals a live exchange would give (no spending cash the portfolio does not have, no selling coins it does
  * not own). The market model (slippage, resting-order fills) is domain/paperMatching.ts.
  */
-import { DEFAULT_MAX_PARTICIPATION, marketable, takerSlippage, worsened, type MarketConditions, type PaperCosts } from '../../domain/paperMatching';
-import type { OrderRequest, OrderResult } from '../../domain/types';
+import { DEFAULT_MAX_PARTICIPATION, marketable, takerSlippage, worsened, type MarketConditions, type PaperCosts } from './paperMatching';
+import type { OrderRequest, OrderResult } from './types';
 
 export interface PaperTerms {
   /** Fee on every fill when no exchange fee schedule applies (see paperFees.ts). */

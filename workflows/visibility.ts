@@ -3,7 +3,7 @@
  * (registered on the server by `npm start` or `ensureSearchAttributes` before a portfolio starts).
  */
 import { defineSearchAttributeKey, SearchAttributeType, TypedSearchAttributes } from '@temporalio/common';
-import type { PortfolioConfig } from './config';
+import type { PortfolioConfig } from '../domain/config';
 
 export const PORTFOLIO_ID_KEY = defineSearchAttributeKey('TradingPortfolioId', SearchAttributeType.KEYWORD);
 export const TRADING_MODE_KEY = defineSearchAttributeKey('TradingMode', SearchAttributeType.KEYWORD);

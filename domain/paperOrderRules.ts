@@ -4,9 +4,9 @@
  * which add the order store and the market source) and the backtester (backtest/effects.ts, over preloaded
  * candles) apply the very same rules.
  */
-import { isFinal, isResting, restingStatus, summarizeFills } from '../../domain/orderLifecycle';
-import { matchCandles, type PaperCosts } from '../../domain/paperMatching';
-import type { Candle, OrderRequest, OrderResult } from '../../domain/types';
+import { isFinal, isResting, restingStatus, summarizeFills } from './orderLifecycle';
+import { matchCandles, type PaperCosts } from './paperMatching';
+import type { Candle, OrderRequest, OrderResult } from './types';
 import { belowMinimum, limitIsMarketable, paperFill, paperReject, restingRefusal, type Balances, type PaperTerms } from './paperBroker';
 
 /**

@@ -1,7 +1,7 @@
 /**
  * Cursor arithmetic over oldest-first candle series, shared by replay and sim.
  */
-import type { Candle } from '../../domain/types';
+import type { Candle } from './types';
 
 /** Index of the first candle opening after `time` (series.length when none does). */
 export function indexAfter(series: readonly Candle[], time: number): number {
