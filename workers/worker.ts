@@ -5,6 +5,8 @@
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { Command } from 'commander';
 import { temporalAddress, temporalNamespace } from '../client/tradingClient';
+import { llmHealth } from '../activities/llm/health';
+import { ollamaHost } from '../activities/llm/ollamaChat';
 import type { QueueKey } from '../domain/queues';
 import { closeDatabases, migrateDatabase } from '../prisma/database';
 import { createWorkers, parseQueues } from './createWorkers';
@@ -24,9 +26,12 @@ export async function runWorkers(opts: { address: string; namespace: string; que
   if (opts.queues.some((q) => q === 'execution' || q === 'persistence' || q === 'training')) await migrateDatabase();
   const connection = await NativeConnection.connect({ address: opts.address });
   const workers = await createWorkers({ connection, namespace: opts.namespace, queues: opts.queues });
+  // The LLM's health (ready, degraded, down) is reported, but an advisor that is down does not make the worker unhealthy.
+  const servesLlm = opts.queues.includes('llm');
+  if (servesLlm) llmHealth.startProbing(ollamaHost);
   const server = await startMetricsServer(opts.metricsPort, () => {
     const states = Object.fromEntries(workers.map((w) => [w.options.taskQueue, w.getState()]));
-    return { ok: Object.values(states).every((s) => s === 'RUNNING' || s === 'INITIALIZED'), queues: states };
+    return { ok: Object.values(states).every((s) => s === 'RUNNING' || s === 'INITIALIZED'), queues: states, ...(servesLlm ? { llm: llmHealth.snapshot() } : {}) };
   });
   const done = Promise.all(workers.map((w) => w.run())).then(() => undefined);
   return {
@@ -37,6 +42,7 @@ export async function runWorkers(opts: { address: string; namespace: string; que
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await done.catch(() => undefined);
       server.close();
+      llmHealth.stopProbing();
       await connection.close();
       await closeDatabases();
     },

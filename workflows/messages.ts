@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConfigPatch, PortfolioConfig, RiskLimits, RiskPatch } from '../domain/config';
 import type { RestingOrder } from '../domain/cycle/restingOrders';
+import type { CycleTrade } from '../domain/bookOrder';
 import type { Cooldown } from '../domain/risk/cooldowns';
 import type { MarketCursor, Mode, PortfolioBook, Position, RiskReport, TradeStats } from '../domain/types';
 
@@ -63,6 +64,8 @@ export interface PortfolioState {
   lastPrices: Record<string, number>;
   /** Orders resting on the book (limit entries, ladders): each cycle polls them, books fills, cancels the stale. */
   openOrders?: RestingOrder[];
+  /** The latest fills, oldest first (domain/cycle/llmContext.ts keeps the newest 40), for the LLM reviewer. */
+  recentTrades?: CycleTrade[];
 }
 
 export interface PortfolioStatus {

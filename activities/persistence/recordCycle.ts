@@ -53,6 +53,7 @@ function orderLinks(decisions: RiskDecision[], orders: OrderResult[]): Map<RiskD
 }
 
 function verdictRow(v: LlmVerdict) {
+  const { prompt } = v;
   return {
     approve: v.approve,
     confidence: v.confidence,
@@ -62,6 +63,27 @@ function verdictRow(v: LlmVerdict) {
     fallbackReason: v.fallbackReason ?? null,
     sizeMultiplier: v.sizeMultiplier,
     latencyMs: Math.round(v.latencyMs),
+    consensus: v.consensus ?? null,
+    promptVersion: prompt?.version ?? null,
+    promptHash: prompt?.hash ?? null,
+    prompt: prompt?.text ?? null,
+    sampling: prompt ? JSON.stringify({ temperature: prompt.temperature, seed: prompt.seed, numPredict: prompt.numPredict }) : null,
+    // Each model's vote, in panel order (absent on verdicts made before panels existed).
+    models: {
+      create: (v.models ?? []).map((m, seq) => ({
+        seq,
+        model: m.model,
+        weight: m.weight,
+        approve: m.approve,
+        confidence: m.confidence,
+        reason: m.reason,
+        fallback: m.fallback,
+        fallbackReason: m.fallbackReason ?? null,
+        sizeMultiplier: m.sizeMultiplier,
+        latencyMs: Math.round(m.latencyMs),
+        reused: m.reused ?? false,
+      })),
+    },
   };
 }
 
@@ -88,6 +110,7 @@ async function writeCycle(tx: DbTx, record: CycleRecord): Promise<{ existed: boo
 
   // A retry replaces the children. Deleted explicitly, children first, rather than through ON DELETE CASCADE.
   if (existed) {
+    await tx.llmModelVerdict.deleteMany({ where: { verdict: { signal: { cycleId } } } });
     await tx.llmVerdict.deleteMany({ where: { signal: { cycleId } } });
     await tx.riskDecision.deleteMany({ where: { signal: { cycleId } } });
     await tx.signal.deleteMany({ where: { cycleId } });

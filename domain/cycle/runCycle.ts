@@ -24,6 +24,7 @@ import { effectiveStop } from '../risk/exits';
 import { decisionTime } from './strategyStep';
 import { MODEL_CANDLES_PATCH, modelCandlesAt, needsModelCandles } from './modelCandles';
 import type { CycleInput, CycleOutcome } from './types';
+import { reviewContext, workflowFallbackVerdict } from './llmContext';
 
 /** Reconciliation of the book with the account at the start of each cycle. */
 export const RECONCILE_PATCH = 'reconcile-account';
@@ -35,6 +36,8 @@ export const RESTING_ORDERS_PATCH = 'resting-orders';
 export const STRATEGY_ENGINE_PATCH = 'strategy-engine';
 /** Protective stops resting as stop orders (only for portfolios configured with `orders.stops: native`). */
 export const NATIVE_STOPS_PATCH = 'native-stops';
+/** A failed LLM activity (after its retries) gives fallback verdicts instead of failing the cycle before its exits. */
+export const LLM_FAILURE_FALLBACK_PATCH = 'llm-failure-fallback';
 
 export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<CycleOutcome> {
   const { config } = input;
@@ -168,11 +171,23 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     decisions = [...plan.refused];
     const asked = plan.proposals.filter(needsLlm);
     if (asked.length > 0) {
-      verdicts = await fx.validateTrades({
-        proposals: asked,
-        policy: config.llm,
-        context: { portfolioId: input.portfolioId, cash: book.cash, equity: equity(book, prices), positions: book.positions },
+      // ---- LLM review (issue 15): the reviewer's context, and exits that still run when the review itself fails ----
+      const review = reviewContext({
+        proposals: asked, book, stats, prices, features: featureVectors, strategy: strategyOutcome, limits,
+        dailyNotional: input.dailyNotional ?? 0, trades: input.recentTrades,
       });
+      try {
+        verdicts = await fx.validateTrades({
+          proposals: asked,
+          policy: config.llm,
+          context: { portfolioId: input.portfolioId, cash: book.cash, equity: equity(book, prices), positions: book.positions, ...review },
+        });
+      } catch (err) {
+        if (!fx.patched(LLM_FAILURE_FALLBACK_PATCH)) throw err;
+        errors.push(`LLM review failed, fallback policy '${config.llm.fallback}' applied: ${fx.describeFailure(err)}`);
+        verdicts = asked.map((p) => workflowFallbackVerdict(p.symbol, config.llm, fx.describeFailure(err)));
+      }
+      // ---- end LLM review ----
     }
     if (plan.proposals.length > 0) {
       const costRate = config.paper.feeRate + config.paper.slippageBps / 10_000;
