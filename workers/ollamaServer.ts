@@ -14,8 +14,9 @@ import { PROJECT_ROOT } from './temporalServer';
 
 const run = promisify(execFile);
 export const OLLAMA_DIR = path.join(PROJECT_ROOT, '.tools/ollama');
-/** The model file install-ollama.sh fetches, imported as EMBEDDED_LLM_MODEL. */
+/** The model file install-ollama.sh fetches, and the Modelfile it writes to import it as EMBEDDED_LLM_MODEL. */
 export const BUNDLED_GGUF = path.join(OLLAMA_DIR, 'models/SmolLM2-135M-Instruct.Q4_1.gguf');
+export const BUNDLED_MODELFILE = path.join(OLLAMA_DIR, 'Modelfile');
 const START_TIMEOUT_MS = 30_000;
 
 /** OLLAMA_BIN, else the binary install-ollama.sh built; undefined when neither exists. */
@@ -118,23 +119,12 @@ export async function hasModel(url: string, model: string): Promise<boolean> {
   return (models ?? []).some((m) => tagged(m.name) === tagged(model));
 }
 
-/**
- * Imports a GGUF file as `model` into the server at `url` (`ollama create`, about a second for the bundled model),
- * unless the server has it already. `modelfile` lines go after FROM (e.g. `PARAMETER num_ctx 2048`).
- */
-export async function importModel(url: string, model: string, gguf: string, opts: { binary?: string; modelfile?: string[] } = {}): Promise<'present' | 'imported'> {
+/** Imports `model` from a Modelfile into the server at `url` (`ollama create`, about a second), unless it has it. */
+export async function importModel(url: string, model: string, modelfile: string, binary = ollamaBinaryPath()): Promise<'present' | 'imported'> {
   if (await hasModel(url, model)) return 'present';
-  const binary = opts.binary ?? ollamaBinaryPath();
   if (!binary) throw new Error(`cannot import ${model}: Ollama is not installed (run npm ci)`);
-  if (!fs.existsSync(gguf)) throw new Error(`cannot import ${model}: ${gguf} is missing (npm ci fetches it)`);
-  const dir = fs.mkdtempSync(path.join(path.dirname(gguf), '.modelfile-'));
-  try {
-    const modelfile = path.join(dir, 'Modelfile');
-    fs.writeFileSync(modelfile, [`FROM ${gguf}`, ...(opts.modelfile ?? [])].join('\n') + '\n');
-    await run(binary, ['create', model, '-f', modelfile], { env: { ...process.env, OLLAMA_HOST: new URL(url).host }, timeout: 120_000 });
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  if (!fs.existsSync(modelfile)) throw new Error(`cannot import ${model}: ${modelfile} is missing (npm ci writes it)`);
+  await run(binary, ['create', model, '-f', modelfile], { env: { ...process.env, OLLAMA_HOST: new URL(url).host }, timeout: 120_000 });
   return 'imported';
 }
 
@@ -157,7 +147,7 @@ export async function ensureOllama(log: (line: string) => void): Promise<Embedde
     url, modelsDir: path.join(PROJECT_ROOT, 'data/ollama'), logFile: path.join(PROJECT_ROOT, 'data/ollama.log'),
   });
   try {
-    if ((await importModel(embedded.url, EMBEDDED_LLM_MODEL, BUNDLED_GGUF)) === 'imported') log(`  imported ${EMBEDDED_LLM_MODEL} from .tools/ollama`);
+    if ((await importModel(embedded.url, EMBEDDED_LLM_MODEL, BUNDLED_MODELFILE)) === 'imported') log(`  imported ${EMBEDDED_LLM_MODEL} from .tools/ollama`);
   } catch (err) {
     log(`  ${(err as Error).message}`);
   }

@@ -27,10 +27,18 @@ const modelAnswerSchema = z.object({
 });
 export type ModelAnswer = z.infer<typeof modelAnswerSchema>;
 
-/** The schema Ollama decodes with: the parser's, with the reason bounded so the grammar ends the answer early. */
-export const VERDICT_JSON_SCHEMA = z.toJSONSchema(
-  modelAnswerSchema.extend({ reason: z.string().min(1).max(REASON_MAX_LENGTH) }),
-);
+/** The confidences a model may answer with: Ollama's grammar bounds a number only by listing its values. */
+export const CONFIDENCE_STEPS = Array.from({ length: 21 }, (_, i) => i / 20);
+
+/**
+ * The schema Ollama decodes with: the parser's, with the reason bounded so the grammar ends the answer early, and
+ * the confidence one of CONFIDENCE_STEPS (llama.cpp's schema-to-grammar ignores a number's minimum and maximum, and a
+ * small model then answers 2.5). The parser still takes any confidence from 0 to 1 from other servers.
+ */
+export const VERDICT_JSON_SCHEMA = (() => {
+  const schema = z.toJSONSchema(modelAnswerSchema.extend({ reason: z.string().min(1).max(REASON_MAX_LENGTH) }));
+  return { ...schema, properties: { ...(schema.properties as object), confidence: { type: 'number', enum: CONFIDENCE_STEPS } } };
+})();
 
 export interface Sampling {
   temperature: number;

@@ -7,7 +7,7 @@
  * exactly one copy. Orders are not children: the execution activity saved them already (saveOrder); decisions
  * only link to them.
  */
-import type { CycleRecord, FeatureVector, LlmVerdict, OrderResult, RiskDecision } from '../../domain/types';
+import type { CycleRecord, FeatureVector, LlmVerdict, ModelVerdict, OrderResult, RiskDecision } from '../../domain/types';
 import { metrics } from '../metrics';
 import { openDatabase, type Db, type DbTx } from '../../prisma/database';
 import { ensureOrders } from './orderStore';
@@ -52,8 +52,8 @@ function orderLinks(decisions: RiskDecision[], orders: OrderResult[]): Map<RiskD
   return links;
 }
 
-function verdictRow(v: LlmVerdict) {
-  const { prompt } = v;
+/** The columns a verdict and each model's vote share. */
+function voteColumns(v: LlmVerdict | ModelVerdict) {
   return {
     approve: v.approve,
     confidence: v.confidence,
@@ -63,27 +63,20 @@ function verdictRow(v: LlmVerdict) {
     fallbackReason: v.fallbackReason ?? null,
     sizeMultiplier: v.sizeMultiplier,
     latencyMs: Math.round(v.latencyMs),
+  };
+}
+
+function verdictRow(v: LlmVerdict) {
+  const { prompt } = v;
+  return {
+    ...voteColumns(v),
     consensus: v.consensus ?? null,
     promptVersion: prompt?.version ?? null,
     promptHash: prompt?.hash ?? null,
     prompt: prompt?.text ?? null,
     sampling: prompt ? JSON.stringify({ temperature: prompt.temperature, seed: prompt.seed, numPredict: prompt.numPredict }) : null,
     // Each model's vote, in panel order (absent on verdicts made before panels existed).
-    models: {
-      create: (v.models ?? []).map((m, seq) => ({
-        seq,
-        model: m.model,
-        weight: m.weight,
-        approve: m.approve,
-        confidence: m.confidence,
-        reason: m.reason,
-        fallback: m.fallback,
-        fallbackReason: m.fallbackReason ?? null,
-        sizeMultiplier: m.sizeMultiplier,
-        latencyMs: Math.round(m.latencyMs),
-        reused: m.reused ?? false,
-      })),
-    },
+    models: { create: (v.models ?? []).map((m, seq) => ({ seq, ...voteColumns(m), weight: m.weight, reused: m.reused ?? false })) },
   };
 }
 
