@@ -57,6 +57,8 @@ export interface EffectsOptions {
   signals?: PrecomputedSignals;
   /** Receives every cycle's record (decisions, orders, book). */
   record(record: CycleRecord): void;
+  /** Reviews the cycle's proposals in place of `verdicts` (the LLM report's shadow and gated runs), at market time. */
+  reviewer?: (input: Parameters<CycleEffects['validateTrades']>[0], now: number) => Promise<LlmVerdict[]>;
   warn?(message: string, attributes?: Record<string, unknown>): void;
 }
 
@@ -434,6 +436,7 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
     },
 
     async validateTrades(input) {
+      if (options.reviewer) return options.reviewer(input, clock);
       return input.proposals.map((p) => verdictFor(p.symbol, input.policy));
     },
 

@@ -19,9 +19,10 @@ import { dailyLossBreached } from '../domain/risk/plan';
 import type { CooldownBook } from '../domain/risk';
 import type { CycleTrade } from '../domain/bookOrder';
 import type { RestingOrder } from '../domain/cycle/restingOrders';
+import { rememberTrades } from '../domain/cycle/llmContext';
 import type { CycleRecord, MarketCursor, PortfolioBook, RiskDecision, TradeStats } from '../domain/types';
 import type { BacktestData } from './data';
-import { createBacktestEffects, type BacktestEffects, type PrecomputedSignals, type VerdictPolicy } from './effects';
+import { createBacktestEffects, type BacktestEffects, type EffectsOptions, type PrecomputedSignals, type VerdictPolicy } from './effects';
 import { computeMetrics, groupMetrics } from './metrics';
 import { RoundTripBook } from './roundTrips';
 import type { BacktestFill, BacktestResult, DecisionLogEntry, EquityPoint, ExitReason } from './types';
@@ -30,6 +31,8 @@ export interface EngineSettings {
   /** A validated portfolio configuration (symbols, timeframe, risk, paper costs, LLM fallback policy). */
   config: PortfolioConfig;
   verdicts: VerdictPolicy;
+  /** Reviews proposals in place of `verdicts` (scripts/llm-report.ts). */
+  reviewer?: EffectsOptions['reviewer'];
   signals?: PrecomputedSignals;
   /** Keep every cycle's decisions (default true); a parameter search only needs trades and equity. */
   keepDecisions?: boolean;
@@ -84,7 +87,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
   const dayOf = tradingDayOf(limits.tradingDayOffsetMs);
   let lastRecord: CycleRecord | undefined;
   const fx: BacktestEffects = createBacktestEffects({
-    data, market: config.market, verdicts: settings.verdicts, signals: settings.signals, record: (r) => (lastRecord = r),
+    data, market: config.market, verdicts: settings.verdicts, reviewer: settings.reviewer, signals: settings.signals, record: (r) => (lastRecord = r),
   });
 
   let book: PortfolioBook = newBook(config.initialCash, data.timeline[0] ?? data.from);
@@ -97,6 +100,8 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
   let tradeStats: TradeStats | undefined;
   let dailyNotional: DailyNotional | undefined;
   let openOrders: RestingOrder[] = [];
+  /** The LLM reviewer's memory of fills, kept as the portfolio workflow keeps it. */
+  let recentTrades: CycleTrade[] = [];
 
   const trips = new RoundTripBook();
   const fills: BacktestFill[] = [];
@@ -142,6 +147,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
     book = sold.book;
     followTrades(sold.trades, undefined, true);
     ({ dailyNotional, tradeStats } = bookTrades(sold.trades, dayOf(now), dailyNotional, tradeStats));
+    if (sold.trades.length > 0) recentTrades = rememberTrades(recentTrades, sold.trades);
     if (sold.errors.length > 0) decisions.push({ time, cycleNo, decisions: [], error: `liquidation left positions open: ${sold.errors.join('; ')}` });
   };
 
@@ -199,6 +205,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
       {
         portfolioId: config.portfolioId, cycleNo, config, book, cursor, cooldowns,
         dailyHalt: dailyHaltDay === today, halt, tradeStats, dailyNotional: dailyNotional?.day === today ? dailyNotional.notional : 0, openOrders,
+        ...(recentTrades.length > 0 && { recentTrades }),
       },
       fx,
     );
@@ -213,6 +220,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
     // No trades on the same day: bookTrades would give back the same day's totals.
     if (trades.length > 0 || dailyNotional?.day !== today) ({ dailyNotional, tradeStats } = bookTrades(trades, today, dailyNotional, tradeStats));
     for (const [key, c] of cooldownsOpenedBy(trades, now, limits.cooldowns)) cooldowns[key] = c;
+    if (trades.length > 0) recentTrades = rememberTrades(recentTrades, trades);
     if (trades.length > 0) followTrades(trades, lastRecord, false);
     const record = lastRecord as CycleRecord | undefined;
     if (keepDecisions && record && (record.decisions.length > 0 || record.error)) {

@@ -10,6 +10,7 @@ import { BacktestInputError, checkRequest, loadBacktestData, parseTime, prepareD
 import type { PrecomputedSignals, VerdictPolicy } from './effects';
 import { engine } from './compiled';
 import { precomputeModelSignals } from './signals';
+import type { EngineSettings } from './engine';
 import type { BacktestResult } from './types';
 
 export type { BacktestResult, ClosedTrade, Metrics, EquityPoint } from './types';
@@ -36,6 +37,8 @@ export interface BacktestOptions {
   ml?: boolean;
   /** In place of the LLM: approve everything at full size (default), or apply the portfolio's fallback policy. */
   verdicts?: VerdictPolicy;
+  /** Reviews the proposals in place of `verdicts`, at market time (scripts/llm-report.ts asks the LLM with it). */
+  reviewer?: EngineSettings['reviewer'];
   risk?: RiskPatch;
   orders?: EntryOrders;
   /** Candles per cycle; default the portfolio's, raised to what the strategies need. */
@@ -49,6 +52,7 @@ export interface LoadedBacktest {
   config: PortfolioConfig;
   signals?: PrecomputedSignals;
   verdicts: VerdictPolicy;
+  reviewer?: EngineSettings['reviewer'];
   keepDecisions: boolean;
   settings: Record<string, unknown>;
 }
@@ -105,7 +109,7 @@ export function withConfig(loaded: LoadedBacktest, options: BacktestOptions): Lo
   const verdicts = options.verdicts ?? 'approve';
   const { data } = loaded;
   return {
-    ...loaded, config, verdicts, keepDecisions: options.keepDecisions ?? true,
+    ...loaded, config, verdicts, reviewer: options.reviewer, keepDecisions: options.keepDecisions ?? true,
     settings: {
       dataDir: options.dataDir, symbols: options.symbols, timeframe: options.timeframe, from: new Date(data.from).toISOString(), to: new Date(data.to).toISOString(),
       ml: Boolean(options.ml), verdicts, config,
@@ -116,7 +120,7 @@ export function withConfig(loaded: LoadedBacktest, options: BacktestOptions): Lo
 export function runLoadedBacktest(loaded: LoadedBacktest, options: { skipQuietCycles?: boolean } = {}): Promise<BacktestResult> {
   return engine().runEngine(loaded.data, {
     ...options,
-    config: loaded.config, verdicts: loaded.verdicts, signals: loaded.signals, keepDecisions: loaded.keepDecisions, settings: loaded.settings,
+    config: loaded.config, verdicts: loaded.verdicts, reviewer: loaded.reviewer, signals: loaded.signals, keepDecisions: loaded.keepDecisions, settings: loaded.settings,
   });
 }
 

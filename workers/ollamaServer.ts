@@ -143,9 +143,16 @@ export async function ensureOllama(log: (line: string) => void): Promise<Embedde
     return undefined;
   }
   log(`Starting the embedded Ollama on ${url.host} (models in data/ollama, log data/ollama.log)...`);
-  const embedded = await startEmbeddedOllama({
-    url, modelsDir: path.join(PROJECT_ROOT, 'data/ollama'), logFile: path.join(PROJECT_ROOT, 'data/ollama.log'),
-  });
+  let embedded: EmbeddedOllama;
+  try {
+    embedded = await startEmbeddedOllama({
+      url, modelsDir: path.join(PROJECT_ROOT, 'data/ollama'), logFile: path.join(PROJECT_ROOT, 'data/ollama.log'),
+    });
+  } catch (err) {
+    // The LLM is an advisor: without it the cycles trade on the fallback policy, so the start goes on.
+    log(`  ${(err as Error).message}: LLM verdicts will be fallbacks`);
+    return undefined;
+  }
   try {
     if ((await importModel(embedded.url, EMBEDDED_LLM_MODEL, BUNDLED_MODELFILE)) === 'imported') log(`  imported ${EMBEDDED_LLM_MODEL} from .tools/ollama`);
   } catch (err) {
