@@ -1,5 +1,5 @@
 /**
- * `npm run llm:report -- [--model smollm2:135m] [--from 2023-07-01] [--to 2023-12-30] [--symbols ...] [--strategy ...]`:
+ * `npm run llm:report -- [--model smollm2:135m] [--from 2023-07-01] [--to 2023-10-31] [--symbols ...] [--strategy ...]`:
  * what the LLM review adds, written to models/LLM_REPORT.md (as models/REPORT.md is for the signal model). Over a
  * replayed period, out of sample for the signal model (its test window), the backtester runs one portfolio three ways:
  *   - without the LLM: every reviewed trade approved (the baseline);
@@ -36,18 +36,46 @@ interface Recorded {
   verdict: LlmVerdict;
 }
 
-/** A JSON file of answers by answerKey(model, prompt hash); written after every new answer so an interrupted run keeps them. */
-export function fileAnswerCache(file: string): AnswerCache & { size(): number } {
+/**
+ * A JSON file of answers by answerKey(model, prompt hash), written after every new answer so an interrupted run keeps
+ * them. It remembers which answers this run used, new or cached: their latencies (as first asked) are the report's.
+ */
+export function fileAnswerCache(file: string): AnswerCache & { size(): number; used(): CachedAnswer[]; asked(): number } {
   const answers: Record<string, CachedAnswer> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
+  const used = new Set<string>();
+  let asked = 0;
   return {
-    get: (key) => answers[key],
+    get(key) {
+      if (answers[key]) used.add(key);
+      return answers[key];
+    },
     set(key, answer) {
       answers[key] = answer;
+      used.add(key);
+      asked += 1;
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(file, JSON.stringify(answers));
     },
     size: () => Object.keys(answers).length,
+    used: () => [...used].map((k) => answers[k]),
+    asked: () => asked,
   };
+}
+
+/** Two-sided Fisher exact test of a 2x2 table (wins and losses of two groups): could chance alone split them so? */
+export function fisherExact(aWins: number, aLosses: number, bWins: number, bLosses: number): number {
+  const logFactorial = (n: number) => { let s = 0; for (let i = 2; i <= n; i++) s += Math.log(i); return s; };
+  const rows = [aWins + aLosses, bWins + bLosses];
+  const wins = aWins + bWins;
+  const n = rows[0] + rows[1];
+  const p = (x: number) => Math.exp(
+    logFactorial(rows[0]) + logFactorial(rows[1]) + logFactorial(wins) + logFactorial(n - wins)
+    - logFactorial(x) - logFactorial(rows[0] - x) - logFactorial(wins - x) - logFactorial(rows[1] - wins + x) - logFactorial(n),
+  );
+  const observed = p(aWins);
+  let total = 0;
+  for (let x = Math.max(0, wins - rows[1]); x <= Math.min(wins, rows[0]); x++) if (p(x) <= observed * (1 + 1e-9)) total += p(x);
+  return Math.min(1, total);
 }
 
 function reviewer(policy: LlmPolicy, cache: AnswerCache, record: Recorded[], apply: boolean): Reviewer {
@@ -103,14 +131,24 @@ function quantile(values: number[], q: number): number {
 
 /** The figures in one sentence, so the report says plainly whether the review helped. */
 function reading(approved: Group, rejected: Group, baseline: BacktestResult, gated: BacktestResult): string {
+  const wins = (g: Group) => Math.round(g.hitRate * g.trades);
+  const p = approved.trades > 0 && rejected.trades > 0
+    ? fisherExact(wins(approved), approved.trades - wins(approved), wins(rejected), rejected.trades - wins(rejected))
+    : NaN;
+  const chance = p < 0.05
+    ? `a split chance alone would give in ${pct(p)} of cases (Fisher exact test)`
+    : `but chance alone would split ${approved.trades + rejected.trades} trades this much in ${pct(p)} of cases (Fisher exact test): not evidence of skill at this sample size`;
   const separates = approved.trades > 0 && rejected.trades > 0
-    ? `The trades it approved hit ${pct(approved.hitRate)} and returned ${pct(approved.meanReturn)} each on average, those it rejected ${pct(rejected.hitRate)} and ${pct(rejected.meanReturn)}`
+    ? `The trades it approved hit ${pct(approved.hitRate)} and returned ${pct(approved.meanReturn)} each on average, those it rejected ${pct(rejected.hitRate)} and ${pct(rejected.meanReturn)}, ${chance}`
     : `It ${rejected.trades === 0 ? 'rejected none' : 'approved none'} of the ${approved.trades + rejected.trades} reviewed trades, so it cannot separate good trades from bad ones here`;
   const delta = gated.metrics.totalReturn - baseline.metrics.totalReturn;
   const verdict = Math.abs(delta) < 0.005 && Math.abs(gated.metrics.maxDrawdown - baseline.metrics.maxDrawdown) < 0.005
     ? 'applying it changed neither return nor drawdown: over this period the LLM adds nothing'
     : `applying it ${delta >= 0 ? 'raised' : 'lowered'} the total return by ${pct(Math.abs(delta))} (${pct(baseline.metrics.totalReturn)} → ${pct(gated.metrics.totalReturn)}) and moved the max drawdown from ${pct(baseline.metrics.maxDrawdown)} to ${pct(gated.metrics.maxDrawdown)}`;
-  return `**Reading.** ${separates}; ${verdict}.`;
+  const fewer = baseline.metrics.totalReturn < 0 && gated.trades.length < baseline.trades.length
+    ? ` The strategies lost money over this period, so any filter that trades less (here ${gated.trades.length} trades instead of ${baseline.trades.length}) loses less: the split above, not this, is the test of the review.`
+    : '';
+  return `**Reading.** ${separates}; ${verdict}.${fewer}`;
 }
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : '–');
@@ -120,7 +158,7 @@ async function main(): Promise<void> {
   const opts = new Command('llm-report')
     .option('--model <name>', 'the model to review with', EMBEDDED_LLM_MODEL)
     .option('--from <date>', 'first day (UTC); default: the start of the signal model\'s test window', '2023-07-01')
-    .option('--to <date>', 'last day (UTC)', '2023-12-30')
+    .option('--to <date>', 'last day (UTC); four months keep a rerun with the 135M model near half an hour', '2023-10-31')
     .option('--symbols <list>', 'symbols', 'BTC/USDT,ETH/USDT,SOL/USDT')
     .option('--strategy <list>', 'strategies whose proposals the LLM reviews (ML-gated)', 'momentum,breakout,swing')
     .option('--timeout-ms <ms>', 'budget of one question', '60000')
@@ -151,7 +189,7 @@ async function main(): Promise<void> {
     const unreviewed = shadow.trades.length - approved.length - rejected.length;
     const votes = [...shadowed, ...gatedVerdicts].flatMap((r) => r.verdict.models ?? []);
     const answered = votes.filter((v) => !v.fallback);
-    const latencies = answered.filter((v) => !v.reused).map((v) => v.latencyMs);
+    const latencies = cache.used().map((a) => a.latencyMs);
 
     const rows = [
       ['no LLM (every trade approved)', group(baseline.trades), baseline],
@@ -176,8 +214,8 @@ async function main(): Promise<void> {
       '',
       `- questions answered: ${answered.length} of ${votes.length} (**parse rate ${pct(votes.length ? answered.length / votes.length : NaN)}**; the rest fell back: ${[...new Set(votes.filter((v) => v.fallback).map((v) => v.fallbackReason?.split(':')[0]))].join(', ') || 'none'})`,
       `- approvals: ${pct(answered.length ? answered.filter((v) => v.approve).length / answered.length : NaN)} of the answers; distinct reasons: ${new Set(answered.map((v) => v.reason)).size}`,
-      `- latency per answer (asked, not cached): median ${Math.round(quantile(latencies, 0.5))} ms, 90th percentile ${Math.round(quantile(latencies, 0.9))} ms over ${latencies.length}`,
-      `- answers cached: ${cache.size()}; this run took ${seconds.toFixed(0)} s`,
+      `- latency per answer, as first asked: median ${Math.round(quantile(latencies, 0.5))} ms, 90th percentile ${Math.round(quantile(latencies, 0.9))} ms over the ${latencies.length} distinct questions of these runs (${cache.asked()} asked by this run, the rest read from the cache); measured on the shared two-core development machine, busy with other work, one thread for the model`,
+      `- this run took ${seconds.toFixed(0)} s; answers in the cache: ${cache.size()}`,
       '',
     ];
     fs.writeFileSync(opts.out, lines.join('\n'));
