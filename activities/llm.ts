@@ -1,34 +1,47 @@
 /**
- * LLM trade review: a local model served by Ollama reads each trade proposal and the portfolio state and
- * approves or rejects it, with a confidence and a one-line reason that is recorded with the cycle.
+ * LLM trade review: local models served by Ollama read each trade proposal with its market readings and the
+ * portfolio (activities/llm/prompt.ts) and approve or reject it, with a confidence and a one-line reason recorded
+ * with the cycle. This activity is the only place the LLM is called.
+ *
+ * PANEL
+ * `llm.models` lists several models (else `llm.model` alone is asked). Every model gets the same question at once,
+ * each within `llm.timeoutMs`; their votes combine by `llm.consensus` (activities/llm/consensus.ts) and each vote is
+ * kept in the verdict's `models`. A question is sent once per model and prompt hash within a call: a repeated one
+ * reuses the answer. Sampling is fixed (temperature 0 and a seed unless `llm.sampling` says otherwise) and recorded
+ * with the prompt's version and hash in `prompt`, so a verdict can be reproduced.
  *
  * FALLBACK POLICY
- * The LLM is an advisor, not a dependency: when it cannot give a usable verdict the activity does not fail.
- * The portfolio's `llm.fallback` setting answers instead:
+ * The LLM is an advisor, not a dependency: when a model cannot give a usable verdict the activity does not fail.
+ * The portfolio's `llm.fallback` setting answers for it:
  *   - `reject`          → the trade is skipped            (approve=false, sizeMultiplier 0)
  *   - `approve-reduced` → the trade goes ahead at half size (approve=true,  sizeMultiplier 0.5)
  *   - `approve`         → the trade goes ahead at full size (approve=true,  sizeMultiplier 1)
- * A fallback verdict always carries fallback=true, confidence 0, model = the configured model, and a
- * fallbackReason that starts with what went wrong:
+ * A fallback vote always carries fallback=true, confidence 0, and a fallbackReason that starts with what went wrong:
  *   - `unreachable: ...`        the Ollama server refused the connection, could not be resolved or answered an HTTP error
  *   - `timeout after Nms`       no complete answer within `llm.timeoutMs`
  *   - `model not pulled: X`     the model is not installed on the server (`ollama pull X` fixes it)
  *   - `garbage: ...`            the answer was not the JSON asked for (an excerpt of it is kept in the reason)
- * When the server cannot be reached at all (connection refused, unknown host), is too slow or lacks the model, the
- * remaining proposals of the same cycle get the same fallback at once instead of each waiting out the timeout again;
- * an HTTP error or a bad answer affects only its own proposal. A model verdict has fallback=false and
- * sizeMultiplier 1. Only bad input (e.g. an empty model name) fails the activity, as a non-retryable
- * `InvalidLlmInput`: retrying cannot fix it.
+ * With one model the verdict is that vote; with a panel a failed model votes as its fallback, and the verdict has
+ * fallback=true only when every model failed. When a model cannot be reached at all (connection refused, unknown
+ * host), is too slow or is not pulled, it is not asked again for the remaining proposals of the call (they get its
+ * fallback at once); an HTTP error or a bad answer affects only its own question. Only bad input (e.g. an empty model
+ * name) fails the activity, as a non-retryable `InvalidLlmInput`: retrying cannot fix it.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { Ollama, type Message } from 'ollama';
-// zod v4 (shipped inside zod 3.25) can turn the answer schema into the JSON schema Ollama constrains decoding
-// with, so the prompt's format and the parser can never disagree.
 import { z } from 'zod/v4';
-import { llmPolicySchema, type LlmPolicy } from '../domain/config';
-import type { LlmVerdict, Position, TradeProposal } from '../domain/types';
+import { FALLBACK_OUTCOME, llmPolicySchema, type LlmPolicy } from '../domain/config';
+import type { ReviewContext } from '../domain/cycle/llmContext';
+import type { LlmVerdict, ModelVerdict, Position, PromptRecord, TradeProposal } from '../domain/types';
 import { metrics } from './metrics';
+import { combineVotes, DEFAULT_CONSENSUS } from './llm/consensus';
+import { llmHealth } from './llm/health';
+import { askModel, LlmFailure, ollamaHost, type ModelAnswer, type Sampling } from './llm/ollamaChat';
+import { buildPrompt, PROMPT_VERSION } from './llm/prompt';
+
+export { FALLBACK_OUTCOME } from '../domain/config';
+export { installedModels, VERDICT_JSON_SCHEMA, type FallbackKind } from './llm/ollamaChat';
+export { PROMPT_VERSION, SYSTEM_PROMPT } from './llm/prompt';
 
 export interface ValidateTradesInput {
   proposals: TradeProposal[];
@@ -36,358 +49,128 @@ export interface ValidateTradesInput {
   context: PortfolioContext;
 }
 
-export interface PortfolioContext {
+/** The portfolio, and (from cycles recorded after it existed) what the reviewer reads besides the proposal. */
+export interface PortfolioContext extends Partial<ReviewContext> {
   portfolioId: string;
   cash: number;
   equity: number;
   positions: Record<string, Position>;
 }
 
-export type FallbackKind = 'unreachable' | 'timeout' | 'garbage' | 'model_missing';
-
-/** The model's answers by a key of the exact question (model and messages): the backtester's disk cache (--llm ollama). */
+/**
+ * Answers already known by (model, prompt hash), consulted before asking and filled after: the backtester keeps one
+ * on disk so a replayed period asks each question once. Fallbacks are never cached: they describe a moment.
+ */
 export interface AnswerCache {
-  get(key: string): Promise<{ approve: boolean; confidence: number; reason: string } | undefined>;
-  set(key: string, answer: { approve: boolean; confidence: number; reason: string }): Promise<void>;
-  key(model: string, messages: Message[]): string;
+  get(key: string): Promise<CachedAnswer | undefined> | CachedAnswer | undefined;
+  set(key: string, answer: CachedAnswer): Promise<void> | void;
+}
+export type CachedAnswer = ModelAnswer & { latencyMs: number };
+
+export const DEFAULT_SAMPLING: Sampling = { temperature: 0, seed: 42, numPredict: 96 };
+
+/** The models a policy asks, with their weights. */
+export function panelOf(policy: LlmPolicy): Array<{ model: string; weight: number }> {
+  return (policy.models ?? [{ model: policy.model }]).map((m) => ({ model: m.model, weight: m.weight ?? 1 }));
 }
 
-const DEFAULT_OLLAMA_HOST = 'http://127.0.0.1:11434';
-/** Models are pulled rarely; asking the server once a minute keeps a missing model cheap to detect. */
-const MODEL_CATALOG_TTL_MS = 60_000;
-/** Enough of a bad answer to see what the model did, short enough to keep history rows small. */
-const RAW_EXCERPT_CHARS = 200;
-/** A model that rambles must not bloat every cycle record. */
-const MAX_REASON_CHARS = 500;
+export function samplingOf(policy: LlmPolicy): Sampling {
+  return { ...DEFAULT_SAMPLING, ...policy.sampling };
+}
 
-export const FALLBACK_OUTCOME: Record<LlmPolicy['fallback'], { approve: boolean; sizeMultiplier: number }> = {
-  reject: { approve: false, sizeMultiplier: 0 },
-  'approve-reduced': { approve: true, sizeMultiplier: 0.5 },
-  approve: { approve: true, sizeMultiplier: 1 },
-};
+/** The cache key of one question: the model and the hash of everything else it is sent. */
+export const answerKey = (model: string, promptHash: string): string => `${model}\n${promptHash}`;
 
-// Extra keys are dropped rather than refused: they cannot make approve/confidence/reason ambiguous.
-const modelAnswerSchema = z.object({
-  approve: z.boolean(),
-  confidence: z.number().min(0).max(1),
-  reason: z.string().trim().min(1),
-});
-type ModelAnswer = z.infer<typeof modelAnswerSchema>;
-
-export const VERDICT_JSON_SCHEMA = z.toJSONSchema(modelAnswerSchema);
-
-export const SYSTEM_PROMPT = [
-  'You are the risk reviewer of an automated crypto trading system.',
-  'You receive one trade proposed by a quantitative signal model or a rule-based strategy, and the current portfolio.',
-  'Approve it only if it looks reasonable: reject weak or contradictory signals, trades the cash cannot pay for,',
-  'and trades that would concentrate the portfolio in one asset.',
-  'Answer with only a JSON object: {"approve": boolean, "confidence": number from 0 to 1, "reason": one short sentence}.',
-  'No other text.',
-].join(' ');
-
-/**
- * One verdict per proposal, in the same order. Throws only for bad input; every LLM failure becomes a fallback verdict.
- * `cache` (not for the activity: the backtester's): answers already given to the very same question are reused.
- */
-export async function validateTrades(input: ValidateTradesInput, cache?: AnswerCache): Promise<LlmVerdict[]> {
+/** One verdict per proposal, in the same order. Throws only for bad input; every LLM failure becomes a fallback. */
+export async function validateTrades(input: ValidateTradesInput, opts: { cache?: AnswerCache } = {}): Promise<LlmVerdict[]> {
   assertValidInput(input);
   const { proposals, policy, context } = input;
-  const host = process.env.OLLAMA_HOST || DEFAULT_OLLAMA_HOST;
+  const host = ollamaHost();
+  const panel = panelOf(policy);
+  const sampling = samplingOf(policy);
+  const rule = policy.consensus ?? DEFAULT_CONSENSUS;
+  /** Models that failed for the whole call (down, too slow, not pulled), with their failure. */
+  const out = new Map<string, LlmFailure>();
+  /** Questions asked in this call, by model and prompt hash: an identical one is asked once. */
+  const asked = new Map<string, Promise<Answer>>();
   const verdicts: LlmVerdict[] = [];
-  let batchFailure: LlmFailure | undefined;
 
   for (const proposal of proposals) {
-    if (batchFailure) {
-      metrics.llmFallbacks.inc({ model: policy.model, reason: batchFailure.kind });
-      verdicts.push(fallbackVerdict(proposal, policy, batchFailure, 0, true));
-      continue;
-    }
-    // Built outside the try: a bug in the prompt is a programmer error that must fail loudly, not become a fallback.
-    const messages = buildMessages(proposal, context);
-    const startedAt = Date.now();
-    try {
-      const key = cache?.key(policy.model, messages);
-      const cached = key === undefined ? undefined : await cache!.get(key);
-      const answer = cached ?? (await askModel(host, messages, policy));
-      if (key !== undefined && !cached) await cache!.set(key, answer);
-      const latencyMs = Date.now() - startedAt;
-      metrics.llmLatency.observe({ model: policy.model, outcome: 'verdict' }, latencyMs / 1000);
-      verdicts.push(modelVerdict(proposal, policy, answer, latencyMs));
-    } catch (error) {
-      const failure = toLlmFailure(error, host, policy);
-      const latencyMs = Date.now() - startedAt;
-      metrics.llmLatency.observe({ model: policy.model, outcome: 'fallback' }, latencyMs / 1000);
-      metrics.llmFallbacks.inc({ model: policy.model, reason: failure.kind });
-      verdicts.push(fallbackVerdict(proposal, policy, failure, latencyMs, false));
-      warn('LLM verdict replaced by fallback policy', {
-        symbol: proposal.symbol,
-        model: policy.model,
-        fallback: policy.fallback,
-        reason: failure.reason,
-      });
-      if (failure.affectsWholeBatch) batchFailure = failure;
-    }
+    // Built outside any try: a bug in the prompt is a programmer error that must fail loudly, not become a fallback.
+    const prompt = buildPrompt(proposal, context, sampling);
+    const votes = await Promise.all(
+      panel.map(async ({ model, weight }): Promise<ModelVerdict> => {
+        const known = out.get(model);
+        if (known) {
+          metrics.llmFallbacks.inc({ model, reason: known.kind });
+          return fallbackVote(model, weight, policy, known, 0, ' (not asked: an earlier proposal of this call hit the same failure)');
+        }
+        const key = answerKey(model, prompt.hash);
+        let pending = asked.get(key);
+        const reused = pending !== undefined;
+        if (!pending) {
+          pending = ask(host, model, prompt.messages, sampling, policy.timeoutMs, key, opts.cache);
+          asked.set(key, pending);
+        }
+        const answer = await pending;
+        if (reused) return answer.ok ? { ...modelVote(model, weight, answer.value, 0), reused: true } : fallbackVote(model, weight, policy, answer.failure, 0, ' (same question as another panel entry)');
+        return record(model, weight, answer, proposal.symbol);
+      }),
+    );
+    verdicts.push({ ...combineVotes(proposal.symbol, votes, rule), prompt: promptRecord(prompt, sampling) });
   }
   return verdicts;
+
+  function record(model: string, weight: number, answer: Answer, symbol: string): ModelVerdict {
+    llmHealth.record(model, { fallback: !answer.ok, kind: answer.ok ? undefined : answer.failure.kind, latencyMs: answer.latencyMs, timeoutMs: policy.timeoutMs });
+    if (answer.ok) {
+      metrics.llmLatency.observe({ model, outcome: 'verdict' }, answer.latencyMs / 1000);
+      return modelVote(model, weight, answer.value, answer.latencyMs);
+    }
+    const { failure } = answer;
+    metrics.llmLatency.observe({ model, outcome: 'fallback' }, answer.latencyMs / 1000);
+    metrics.llmFallbacks.inc({ model, reason: failure.kind });
+    warn('LLM verdict replaced by fallback policy', { symbol, model, fallback: policy.fallback, reason: failure.reason });
+    if (failure.affectsWholeBatch) out.set(model, failure);
+    return fallbackVote(model, weight, policy, failure, answer.latencyMs, '');
+  }
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Asking the model
+type Answer = { ok: true; value: ModelAnswer; latencyMs: number } | { ok: false; failure: LlmFailure; latencyMs: number };
 
-async function askModel(host: string, messages: Message[], policy: LlmPolicy): Promise<ModelAnswer> {
-  // One deadline for the whole question, catalog check included, so timeoutMs bounds each proposal.
-  const deadline = AbortSignal.timeout(policy.timeoutMs);
-  const client = new Ollama({ host, fetch: fetchWithDeadline(deadline) });
+async function ask(
+  host: string, model: string, messages: Parameters<typeof askModel>[2], sampling: Sampling, timeoutMs: number, key: string, cache?: AnswerCache,
+): Promise<Answer> {
+  const cached = await cache?.get(key);
+  if (cached) return { ok: true, value: { approve: cached.approve, confidence: cached.confidence, reason: cached.reason }, latencyMs: cached.latencyMs };
+  const startedAt = Date.now();
   try {
-    if (!(await installedModels.has(client, host, policy.model))) {
-      throw new LlmFailure('model_missing', `model not pulled: ${policy.model}`, true);
-    }
-    const response = await client.chat({
-      model: policy.model,
-      messages,
-      format: VERDICT_JSON_SCHEMA,
-      stream: false,
-      options: { temperature: 0 },
-    });
-    return parseModelAnswer(response?.message?.content);
+    const value = await askModel(host, model, messages, sampling, timeoutMs);
+    const latencyMs = Date.now() - startedAt;
+    await cache?.set(key, { ...value, latencyMs });
+    return { ok: true, value, latencyMs };
   } catch (error) {
-    // Whatever shape the abort surfaces in (fetch rejection, broken body stream), a fired deadline is a timeout.
-    if (deadline.aborted && !(error instanceof LlmFailure)) {
-      throw new LlmFailure('timeout', `timeout after ${policy.timeoutMs}ms`, true);
-    }
-    throw error;
+    if (!(error instanceof LlmFailure)) throw error;
+    return { ok: false, failure: error, latencyMs: Date.now() - startedAt };
   }
 }
 
-/**
- * The ollama client passes no signal for non-streaming calls, so the deadline is added at the fetch level.
- * Node's fetch refuses URLs with credentials (and echoes them in its error), so `user:pass@` in OLLAMA_HOST,
- * e.g. for an authenticating proxy, is sent as a Basic Authorization header instead.
- */
-function fetchWithDeadline(deadline: AbortSignal): typeof fetch {
-  return (input, init) => {
-    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-    if (typeof input !== 'string' && !(input instanceof URL)) return fetch(input, { ...init, signal });
-    const url = new URL(input);
-    const headers = new Headers(init?.headers);
-    if (url.username || url.password) {
-      const credentials = `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`;
-      if (!headers.has('authorization')) headers.set('authorization', `Basic ${Buffer.from(credentials).toString('base64')}`);
-      url.username = '';
-      url.password = '';
-    }
-    return fetch(url, { ...init, headers, signal });
-  };
+function promptRecord(prompt: ReturnType<typeof buildPrompt>, sampling: Sampling): PromptRecord {
+  return { version: PROMPT_VERSION, hash: prompt.hash, text: prompt.text, ...sampling };
 }
 
-export function buildMessages(proposal: TradeProposal, context: PortfolioContext): Message[] {
-  // Every proposal sent to the LLM carries a signal, a strategy, or both: assertValidInput refused it otherwise.
-  const { signal, strategy } = proposal;
-  const held = context.positions[proposal.symbol];
-  const heldValue = held ? held.quantity * proposal.price : 0;
-  const trade = {
-    symbol: proposal.symbol,
-    side: proposal.side,
-    price: proposal.price,
-    ...(signal && {
-      signal: {
-        direction: signal.direction,
-        confidence: round(signal.confidence),
-        probabilities: mapValues(signal.probabilities, round),
-        candleOpenTime: new Date(signal.asOf).toISOString(),
-        modelVersion: signal.modelVersion,
-      },
-    }),
-    ...(strategy && {
-      strategy: {
-        name: strategy.strategy,
-        confidence: round(strategy.confidence),
-        reason: strategy.reason,
-        ...(strategy.stop !== undefined && { stop: strategy.stop }),
-        ...(strategy.takeProfit !== undefined && { takeProfit: strategy.takeProfit }),
-      },
-    }),
-  };
-  const portfolio = {
-    cash: round(context.cash, 2),
-    equity: round(context.equity, 2),
-    heldInThisSymbol: held
-      ? { quantity: held.quantity, avgPrice: held.avgPrice, valueAtPrice: round(heldValue, 2) }
-      : null,
-    weightOfThisSymbol: context.equity > 0 ? round(heldValue / context.equity) : null,
-    otherPositions: Object.values(context.positions)
-      .filter((p) => p.symbol !== proposal.symbol && p.quantity !== 0)
-      .map((p) => ({ symbol: p.symbol, quantity: p.quantity, avgPrice: p.avgPrice })),
-  };
-  return [
-    { role: 'system', content: SYSTEM_PROMPT },
-    {
-      role: 'user',
-      content: `Trade proposal:\n${JSON.stringify(trade)}\nPortfolio:\n${JSON.stringify(portfolio)}`,
-    },
-  ];
+function modelVote(model: string, weight: number, answer: ModelAnswer, latencyMs: number): ModelVerdict {
+  return { model, weight, approve: answer.approve, confidence: answer.confidence, reason: answer.reason, fallback: false, sizeMultiplier: 1, latencyMs };
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Installed-model catalog (GET /api/tags), refreshed at most once a minute per server
-
-class InstalledModelCatalog {
-  private readonly byHost = new Map<string, { names: Set<string>; fetchedAt: number }>();
-
-  async has(client: Ollama, host: string, model: string): Promise<boolean> {
-    let entry = this.byHost.get(host);
-    if (!entry || Date.now() - entry.fetchedAt > MODEL_CATALOG_TTL_MS) {
-      const { models } = await client.list();
-      const names = new Set((models ?? []).flatMap((m) => [m.name, m.model]).filter(Boolean).map(withTag));
-      entry = { names, fetchedAt: Date.now() };
-      this.byHost.set(host, entry);
-    }
-    return entry.names.has(withTag(model));
-  }
-
-  /** Forgets what every server had, so the next question asks again (a model may just have been pulled). */
-  clear(): void {
-    this.byHost.clear();
-  }
-}
-
-/**
- * Exported as an object, not a function, so a worker registering this module's exports never mistakes it for an
- * activity; tests clear it because fake servers come and go on recycled ports.
- */
-export const installedModels = new InstalledModelCatalog();
-
-/** Ollama reads `llama3.1` as `llama3.1:latest`; a ':' before the last '/' is a registry port, not a tag. */
-function withTag(model: string): string {
-  const lastSegment = model.slice(model.lastIndexOf('/') + 1);
-  return lastSegment.includes(':') ? model : `${model}:latest`;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Reading the answer
-
-function parseModelAnswer(content: unknown): ModelAnswer {
-  if (typeof content !== 'string' || content.trim() === '') {
-    throw new LlmFailure('garbage', 'garbage: empty answer', false);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(content);
-  } catch {
-    throw new LlmFailure('garbage', `garbage: not JSON: ${excerpt(content)}`, false);
-  }
-  const parsed = modelAnswerSchema.safeParse(json);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(answer)'}: ${i.message}`).join('; ');
-    throw new LlmFailure('garbage', `garbage: ${problems} in ${excerpt(content)}`, false);
-  }
-  return { ...parsed.data, reason: parsed.data.reason.slice(0, MAX_REASON_CHARS) };
-}
-
-function excerpt(raw: string): string {
-  const cut = raw.length > RAW_EXCERPT_CHARS ? `${raw.slice(0, RAW_EXCERPT_CHARS)}…` : raw;
-  return JSON.stringify(cut);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Failures
-
-class LlmFailure extends Error {
-  readonly reason: string;
-
-  constructor(
-    readonly kind: FallbackKind,
-    reason: string,
-    /** True when the next proposal would fail the same way (server down, too slow, model absent). */
-    readonly affectsWholeBatch: boolean,
-  ) {
-    // Reasons are persisted and logged; a library error message may quote a URL with credentials in it.
-    const scrubbed = reason.replace(/(\w+:\/\/)[^/\s@]*@/g, '$1');
-    super(scrubbed);
-    this.reason = scrubbed;
-    this.name = 'LlmFailure';
-  }
-}
-
-function toLlmFailure(error: unknown, host: string, policy: LlmPolicy): LlmFailure {
-  if (error instanceof LlmFailure) return error;
-  const err = error as { name?: string; message?: string; status_code?: number; cause?: unknown };
-
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
-    return new LlmFailure('timeout', `timeout after ${policy.timeoutMs}ms`, true);
-  }
-  if (err?.name === 'ResponseError' && typeof err.status_code === 'number') {
-    const message = truncate(err.message ?? '', RAW_EXCERPT_CHARS);
-    if (err.status_code === 404 && /model\b.*not found/i.test(message)) {
-      return new LlmFailure('model_missing', `model not pulled: ${policy.model}`, true);
-    }
-    // The server is up but failing this request (e.g. a crashed runner): the next proposal may well succeed.
-    return new LlmFailure('unreachable', `unreachable: ${displayHost(host)} answered HTTP ${err.status_code}: ${message}`, false);
-  }
-  if (err?.name === 'SyntaxError') {
-    return new LlmFailure('garbage', `garbage: server reply is not Ollama JSON (${truncate(err.message ?? '', 100)})`, false);
-  }
-  const code = networkErrorCode(err?.cause);
-  if (code || err?.message === 'fetch failed') {
-    return new LlmFailure('unreachable', `unreachable: ${displayHost(host)} (${code ?? describeCause(err.cause)})`, true);
-  }
-  return new LlmFailure('unreachable', `unreachable: ${displayHost(host)} (${truncate(String(err?.message ?? error), 200)})`, false);
-}
-
-function networkErrorCode(cause: unknown): string | undefined {
-  const c = cause as { code?: unknown; errors?: Array<{ code?: unknown }> } | undefined;
-  const code = c?.code ?? c?.errors?.find((e) => e?.code)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-function describeCause(cause: unknown): string {
-  return truncate(cause instanceof Error ? cause.message : 'fetch failed', 200);
-}
-
-/** OLLAMA_HOST may embed basic-auth credentials behind a proxy: reasons are persisted, so strip them. */
-function displayHost(host: string): string {
-  try {
-    const url = new URL(host.includes('://') ? host : `http://${host}`);
-    url.username = '';
-    url.password = '';
-    url.search = '';
-    return url.origin + url.pathname.replace(/\/$/, '');
-  } catch {
-    return 'OLLAMA_HOST';
-  }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Verdicts
-
-function modelVerdict(proposal: TradeProposal, policy: LlmPolicy, answer: ModelAnswer, latencyMs: number): LlmVerdict {
-  return {
-    symbol: proposal.symbol,
-    approve: answer.approve,
-    confidence: answer.confidence,
-    reason: answer.reason,
-    model: policy.model,
-    fallback: false,
-    sizeMultiplier: 1,
-    latencyMs,
-  };
-}
-
-function fallbackVerdict(
-  proposal: TradeProposal,
-  policy: LlmPolicy,
-  failure: LlmFailure,
-  latencyMs: number,
-  skipped: boolean,
-): LlmVerdict {
+function fallbackVote(model: string, weight: number, policy: LlmPolicy, failure: LlmFailure, latencyMs: number, note: string): ModelVerdict {
   const outcome = FALLBACK_OUTCOME[policy.fallback];
-  const note = skipped ? ' (not asked: an earlier proposal of this cycle hit the same failure)' : '';
   return {
-    symbol: proposal.symbol,
+    model,
+    weight,
     approve: outcome.approve,
     confidence: 0,
     reason: `fallback policy '${policy.fallback}' applied: ${failure.reason}${note}`,
-    model: policy.model,
     fallback: true,
     fallbackReason: failure.reason,
     sizeMultiplier: outcome.sizeMultiplier,
@@ -403,16 +186,18 @@ const proposalSchema = z.object({
   symbol: z.string().min(1),
   side: z.enum(['buy', 'sell']),
   price: finite.refine((p) => p > 0, 'must be positive'),
-  signal: z.object({
-    direction: z.enum(['up', 'down', 'flat']),
-    confidence: finite,
-    probabilities: z.object({ up: finite, down: finite, flat: finite }),
-    asOf: finite,
-    modelVersion: z.string(),
-  }).optional(),
-  // A strategy's proposal stands on its own: it reaches the LLM with its reason even when the model failed.
-  strategy: z.object({ strategy: z.string().min(1), confidence: finite, reason: z.string() }).passthrough().optional(),
-}).refine((p) => p.signal !== undefined || p.strategy !== undefined, { message: 'needs a signal or a strategy', path: ['signal'] });
+  // A strategy's proposal may come without a model signal (the model stage failed, or no model runs): it is
+  // reviewed on the rest of the evidence rather than refused.
+  signal: z
+    .object({
+      direction: z.enum(['up', 'down', 'flat']),
+      confidence: finite,
+      probabilities: z.object({ up: finite, down: finite, flat: finite }),
+      asOf: finite,
+      modelVersion: z.string(),
+    })
+    .optional(),
+});
 const contextSchema = z.object({
   portfolioId: z.string(),
   cash: finite,
@@ -439,22 +224,6 @@ function assertValidInput(input: ValidateTradesInput): void {
       nonRetryable: true,
     });
   }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Small helpers
-
-function round(value: number, decimals = 4): number {
-  const factor = 10 ** decimals;
-  return Math.round(value * factor) / factor;
-}
-
-function mapValues<K extends string>(record: Record<K, number>, fn: (v: number) => number): Record<K, number> {
-  return Object.fromEntries(Object.entries<number>(record).map(([k, v]) => [k, fn(v)])) as Record<K, number>;
-}
-
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** The activity logger exists only inside a running activity; unit tests call the function directly. */

@@ -54,6 +54,23 @@ export const metrics = {
     labelNames: ['model', 'reason'] as const,
     registers: [registry],
   }),
+  llmVerdicts: new Counter({
+    name: 'trader_llm_verdicts_total',
+    help: "Each model's answers to trade reviews, by model and outcome (verdict or fallback)",
+    labelNames: ['model', 'outcome'] as const,
+    registers: [registry],
+  }),
+  llmFallbackRate: new Gauge({
+    name: 'trader_llm_fallback_ratio',
+    help: 'Share of the last 20 questions to the model that fell back (0 = every one answered)',
+    labelNames: ['model'] as const,
+    registers: [registry],
+  }),
+  llmStatus: new Gauge({
+    name: 'trader_llm_status',
+    help: 'LLM health as /health reports it: 2 ready, 1 degraded (model missing, slow, falling back), 0 down',
+    registers: [registry],
+  }),
   riskScore: new Gauge({
     name: 'trader_risk_score',
     help: 'Portfolio risk score (0-100, from volatility, concentration, correlation and confidence) at the last cycle',

@@ -63,6 +63,8 @@ export interface EffectsOptions {
   record(record: CycleRecord): void;
   /** `verdicts: 'ollama'`: the cache of the model's answers. */
   llmCache?: AnswerCache;
+  /** Reviews the cycle's proposals in place of `verdicts` (the LLM report's shadow and gated runs), at market time. */
+  reviewer?: (input: Parameters<CycleEffects['validateTrades']>[0], now: number) => Promise<LlmVerdict[]>;
   warn?(message: string, attributes?: Record<string, unknown>): void;
 }
 
@@ -443,7 +445,8 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
     },
 
     async validateTrades(input) {
-      if (options.verdicts === 'ollama') return validateTrades(input, options.llmCache);
+      if (options.reviewer) return options.reviewer(input, clock);
+      if (options.verdicts === 'ollama') return validateTrades(input, { cache: options.llmCache });
       return input.proposals.map((p) => verdictFor(p.symbol, input.policy));
     },
 

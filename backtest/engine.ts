@@ -19,9 +19,10 @@ import { dailyLossBreached } from '../domain/risk/plan';
 import type { CooldownBook } from '../domain/risk';
 import type { CycleTrade } from '../domain/bookOrder';
 import type { RestingOrder } from '../domain/cycle/restingOrders';
+import { rememberTrades } from '../domain/cycle/llmContext';
 import type { CycleRecord, MarketCursor, PortfolioBook, RiskDecision, TradeStats } from '../domain/types';
 import type { BacktestData } from './data';
-import { createBacktestEffects, type BacktestEffects, type PrecomputedSignals, type VerdictPolicy } from './effects';
+import { createBacktestEffects, type BacktestEffects, type EffectsOptions, type PrecomputedSignals, type VerdictPolicy } from './effects';
 import type { CountingCache } from './llmCache';
 import { computeMetrics, groupMetrics } from './metrics';
 import { RoundTripBook } from './roundTrips';
@@ -33,6 +34,8 @@ export interface EngineSettings {
   /** A validated portfolio configuration (symbols, timeframe, risk, paper costs, LLM fallback policy). */
   config: PortfolioConfig;
   verdicts: VerdictPolicy;
+  /** Reviews proposals in place of `verdicts` (scripts/llm-report.ts). */
+  reviewer?: EffectsOptions['reviewer'];
   signals?: PrecomputedSignals;
   /** Keep every cycle's decisions (default true); a parameter search only needs trades and equity. */
   keepDecisions?: boolean;
@@ -91,7 +94,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
   const dayOf = tradingDayOf(limits.tradingDayOffsetMs);
   let lastRecord: CycleRecord | undefined;
   const fx: BacktestEffects = createBacktestEffects({
-    data, market: config.market, verdicts: settings.verdicts, signals: settings.signals, record: (r) => (lastRecord = r),
+    data, market: config.market, verdicts: settings.verdicts, reviewer: settings.reviewer, signals: settings.signals, record: (r) => (lastRecord = r),
     ...(settings.llmCache && { llmCache: settings.llmCache }),
   });
 
@@ -105,6 +108,8 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
   let tradeStats: TradeStats | undefined;
   let dailyNotional: DailyNotional | undefined;
   let openOrders: RestingOrder[] = [];
+  /** The LLM reviewer's memory of fills, kept as the portfolio workflow keeps it. */
+  let recentTrades: CycleTrade[] = [];
 
   const trips = new RoundTripBook();
   const refusals = new RefusalTally();
@@ -152,6 +157,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
     book = sold.book;
     followTrades(sold.trades, undefined, true);
     ({ dailyNotional, tradeStats } = bookTrades(sold.trades, dayOf(now), dailyNotional, tradeStats));
+    if (sold.trades.length > 0) recentTrades = rememberTrades(recentTrades, sold.trades);
     if (sold.errors.length > 0) decisions.push({ time, cycleNo, decisions: [], error: `liquidation left positions open: ${sold.errors.join('; ')}` });
   };
 
@@ -209,6 +215,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
       {
         portfolioId: config.portfolioId, cycleNo, config, book, cursor, cooldowns,
         dailyHalt: dailyHaltDay === today, halt, tradeStats, dailyNotional: dailyNotional?.day === today ? dailyNotional.notional : 0, openOrders,
+        ...(recentTrades.length > 0 && { recentTrades }),
       },
       fx,
     );
@@ -223,6 +230,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
     // No trades on the same day: bookTrades would give back the same day's totals.
     if (trades.length > 0 || dailyNotional?.day !== today) ({ dailyNotional, tradeStats } = bookTrades(trades, today, dailyNotional, tradeStats));
     for (const [key, c] of cooldownsOpenedBy(trades, now, limits.cooldowns)) cooldowns[key] = c;
+    if (trades.length > 0) recentTrades = rememberTrades(recentTrades, trades);
     if (trades.length > 0) followTrades(trades, lastRecord, false);
     const record = lastRecord as CycleRecord | undefined;
     if (record) {

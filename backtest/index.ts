@@ -13,6 +13,7 @@ import { diskAnswerCache, type CountingCache } from './llmCache';
 import { engine } from './compiled';
 import { precomputeModelSignals } from './signals';
 import { readManifest, resolveModelDir } from '../activities/modelRegistry';
+import type { EngineSettings } from './engine';
 import type { BacktestResult } from './types';
 
 export type { BacktestResult, ClosedTrade, Metrics, EquityPoint } from './types';
@@ -52,6 +53,8 @@ export interface BacktestOptions {
   verdicts?: VerdictPolicy;
   /** `verdicts: 'ollama'`: where its answers are cached (default data/llm-cache). */
   llmCacheDir?: string;
+  /** Reviews the proposals in place of `verdicts`, at market time (scripts/llm-report.ts asks the LLM with it). */
+  reviewer?: EngineSettings['reviewer'];
   risk?: RiskPatch;
   orders?: EntryOrders;
   /** Candles per cycle; default the portfolio's, raised to what the strategies need. */
@@ -77,6 +80,7 @@ export interface LoadedBacktest {
   signals?: PrecomputedSignals;
   verdicts: VerdictPolicy;
   llmCache?: CountingCache;
+  reviewer?: EngineSettings['reviewer'];
   keepDecisions: boolean;
   settings: Record<string, unknown>;
   /** Said at the top of the report (in-sample model signals). */
@@ -152,7 +156,7 @@ export function withConfig(loaded: LoadedBacktest, options: BacktestOptions): Lo
   const { data } = loaded;
   const llmCache = verdicts === 'ollama' ? loaded.llmCache ?? diskAnswerCache(options.llmCacheDir ?? 'data/llm-cache') : undefined;
   return {
-    ...loaded, config, verdicts, keepDecisions: options.keepDecisions ?? true, ...(llmCache && { llmCache }),
+    ...loaded, config, verdicts, reviewer: options.reviewer, keepDecisions: options.keepDecisions ?? true, ...(llmCache && { llmCache }),
     settings: {
       dataDir: options.dataDir, symbols: options.symbols, timeframe: options.timeframe, from: new Date(data.from).toISOString(), to: new Date(data.to).toISOString(),
       ml: Boolean(loaded.signals), verdicts, config,
@@ -164,7 +168,7 @@ export function withConfig(loaded: LoadedBacktest, options: BacktestOptions): Lo
 export function runLoadedBacktest(loaded: LoadedBacktest, options: { skipQuietCycles?: boolean } = {}): Promise<BacktestResult> {
   return engine().runEngine(loaded.data, {
     ...options,
-    config: loaded.config, verdicts: loaded.verdicts, signals: loaded.signals, keepDecisions: loaded.keepDecisions, settings: loaded.settings,
+    config: loaded.config, verdicts: loaded.verdicts, reviewer: loaded.reviewer, signals: loaded.signals, keepDecisions: loaded.keepDecisions, settings: loaded.settings,
     ...(loaded.llmCache && { llmCache: loaded.llmCache }),
     ...(loaded.warnings?.length && { warnings: loaded.warnings }),
   });

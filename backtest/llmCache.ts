@@ -1,13 +1,13 @@
 /**
- * `--llm ollama`: the model's verdicts cached on disk by the hash of the exact question (model and messages, which
- * carry the proposal and the portfolio at that candle), so a rerun asks nothing again and decides identically. One
- * small JSON file per answer under `<dir>/<first two hex digits>/`; fallback verdicts (Ollama down, garbage) are
- * never cached, so a rerun with the model up asks again.
+ * `--llm ollama`: the model's answers cached on disk by their question's key (the model and the hash of the prompt,
+ * which carries the proposal and the portfolio at that candle: activities/llm.ts answerKey), so a rerun asks nothing
+ * again and decides identically. One small JSON file per answer under `<dir>/<first two hex digits>/`, named by the
+ * key's sha256; fallbacks (Ollama down, garbage) are never cached, so a rerun with the model up asks again.
  */
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { AnswerCache } from '../activities/llm';
+import type { AnswerCache, CachedAnswer } from '../activities/llm';
 
 export interface CountingCache extends AnswerCache {
   readonly dir: string;
@@ -16,17 +16,17 @@ export interface CountingCache extends AnswerCache {
   readonly stored: number;
 }
 
-type Answer = { approve: boolean; confidence: number; reason: string };
-
 export function diskAnswerCache(dir: string): CountingCache {
   let hits = 0;
   let stored = 0;
-  const file = (key: string) => path.join(dir, key.slice(0, 2), `${key}.json`);
+  const file = (key: string) => {
+    const name = createHash('sha256').update(key).digest('hex');
+    return path.join(dir, name.slice(0, 2), `${name}.json`);
+  };
   return {
     dir,
     get hits() { return hits; },
     get stored() { return stored; },
-    key: (model, messages) => createHash('sha256').update(JSON.stringify({ model, messages })).digest('hex'),
     async get(key) {
       let text: string;
       try {
@@ -35,7 +35,7 @@ export function diskAnswerCache(dir: string): CountingCache {
         return undefined;
       }
       hits++;
-      return JSON.parse(text) as Answer;
+      return JSON.parse(text) as CachedAnswer;
     },
     async set(key, answer) {
       await fs.mkdir(path.dirname(file(key)), { recursive: true });

@@ -103,18 +103,66 @@ export const riskLimitsSchema = z
     rule(r.maxTradeNotional <= r.maxDailyNotional, 'maxTradeNotional', 'cannot exceed maxDailyNotional');
   });
 
-export const llmPolicySchema = z
+/** The model `npm ci` installs and `npm start` serves from the embedded Ollama (scripts/install-ollama.sh). */
+export const EMBEDDED_LLM_MODEL = 'smollm2:135m';
+/** Most models one proposal may be put to: each is asked at once, and a CPU serves them side by side. */
+export const MAX_LLM_MODELS = 8;
+
+/** One member of the LLM panel: a model served by Ollama and the weight of its vote under `weighted`. */
+export const llmModelSchema = z
   .object({
     /** An ollama model name (name:tag): bounded, as every string the workflow state carries (domain/stateBudget.ts). */
     model: z.string().min(1).max(MAX_NAME_CHARS, `at most ${MAX_NAME_CHARS} characters`),
+    weight: z.number().gt(0).max(100).optional(),
+  })
+  .strict();
+
+/**
+ * The sampling options every question is asked with; fixed, so an answer can be reproduced, and recorded with it.
+ * numPredict caps the answer's tokens: a verdict is ~40, and a small model can pad forever.
+ */
+export const llmSamplingSchema = z
+  .object({
+    temperature: z.number().min(0).max(2).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    numPredict: z.number().int().min(16).max(4096).optional(),
+  })
+  .strict();
+
+export const llmPolicySchema = z
+  .object({
+    /** The model asked when `models` is absent; bounded like every string of the workflow state. */
+    model: z.string().min(1).max(MAX_NAME_CHARS, `at most ${MAX_NAME_CHARS} characters`),
+    /** Budget of one question (all models are asked at once, each within it), ms. */
     timeoutMs: z.number().int().min(100).max(600_000),
     /**
      * What happens when the LLM is unreachable, too slow or answers garbage:
      * `reject` skips the trade, `approve-reduced` lets it through at half size, `approve` at full size.
+     * With several models, a model that fails votes as its fallback.
      */
     fallback: z.enum(['reject', 'approve-reduced', 'approve']),
+    /** A panel of models asked together, in place of `model` (activities/llm/consensus.ts). */
+    models: z
+      .array(llmModelSchema)
+      .min(1)
+      .max(MAX_LLM_MODELS, `at most ${MAX_LLM_MODELS} models`)
+      .refine((m) => new Set(m.map((e) => e.model)).size === m.length, 'a model must not repeat')
+      .optional(),
+    /**
+     * How the panel's votes combine (default `majority`): `any` approves when one model does, `majority` when more
+     * than half do, `unanimous` when all do, `weighted` when the approving weight x confidence outweighs the rejecting.
+     */
+    consensus: z.enum(['any', 'majority', 'unanimous', 'weighted']).optional(),
+    sampling: llmSamplingSchema.optional(),
   })
   .strict();
+
+/** What each `llm.fallback` policy does to a trade the LLM could not review. */
+export const FALLBACK_OUTCOME: Record<z.infer<typeof llmPolicySchema>['fallback'], { approve: boolean; sizeMultiplier: number }> = {
+  reject: { approve: false, sizeMultiplier: 0 },
+  'approve-reduced': { approve: true, sizeMultiplier: 0.5 },
+  approve: { approve: true, sizeMultiplier: 1 },
+};
 
 export const paperSchema = z
   .object({
@@ -254,7 +302,7 @@ export function defaultConfig(overrides: Partial<PortfolioConfig> = {}): Portfol
     initialCash: 10_000,
     risk: DEFAULT_RISK_LIMITS,
     // Live money never trades on a fallback verdict; paper keeps trading at half size so the loop stays observable.
-    llm: { model: 'llama3.1:8b', timeoutMs: 20_000, fallback: mode === 'live' ? 'reject' : 'approve-reduced' },
+    llm: { model: EMBEDDED_LLM_MODEL, timeoutMs: 60_000, fallback: mode === 'live' ? 'reject' : 'approve-reduced' },
     paper: { feeRate: 0.001, slippageBps: 5 },
     ...overrides,
   };

@@ -100,19 +100,56 @@ export interface TradeProposal {
   strategy?: StrategyProposal;
 }
 
+/**
+ * The verdict on one proposal: one model's, or a panel's combined by its consensus rule. `models` (absent on
+ * verdicts recorded before panels existed) holds each model's own vote, fallbacks included.
+ */
 export interface LlmVerdict {
   symbol: string;
   approve: boolean;
   confidence: number;
   reason: string;
+  /** The model that answered, or the panel's models joined with '+'. */
   model: string;
-  /** True when the verdict comes from the fallback policy, not from the model. */
+  /** True when the verdict comes from the fallback policy, not from the model (every model of a panel failed). */
   fallback: boolean;
   /** Why the fallback applied (unreachable, timeout, unparseable answer, ...). */
   fallbackReason?: string;
   /** Multiplier the fallback policy applies to the size (1 for a model verdict). */
   sizeMultiplier: number;
   latencyMs: number;
+  /** How the verdict was reached: the rule and the count of votes, e.g. `majority: 2 of 3 approve`. */
+  consensus?: string;
+  models?: ModelVerdict[];
+  /** The question as asked, so the verdict can be reproduced (activities/llm/prompt.ts). */
+  prompt?: PromptRecord;
+}
+
+/** One model's vote on one proposal. */
+export interface ModelVerdict {
+  model: string;
+  weight: number;
+  approve: boolean;
+  confidence: number;
+  reason: string;
+  fallback: boolean;
+  fallbackReason?: string;
+  sizeMultiplier: number;
+  latencyMs: number;
+  /** True when the same question to the same model earlier in the cycle answered for it (asked once). */
+  reused?: boolean;
+}
+
+export interface PromptRecord {
+  /** The prompt template's version: a change of wording or of the context it carries is a new version. */
+  version: string;
+  /** sha256 of everything the model is sent but its name: messages, answer schema, sampling options. */
+  hash: string;
+  /** The user message (the system message is fixed by the version). */
+  text: string;
+  temperature: number;
+  seed: number;
+  numPredict: number;
 }
 
 export interface RuleFired {

@@ -13,6 +13,7 @@ import { createClient } from '@libsql/client';
 import { temporal } from '@temporalio/proto';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { Ollama } from 'ollama';
+import { llmHealth } from '../activities/llm/health';
 import { publicExchange } from '../activities/execution/connector';
 import { readExchangeSettings } from '../activities/execution/exchangeSettings';
 import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../activities/execution/liveBroker';
@@ -125,7 +126,8 @@ export function ollamaProbe(host = process.env.OLLAMA_HOST || 'http://127.0.0.1:
       }
       const pulled = models.map(withLatest).includes(withLatest(model));
       if (!pulled) return { ok: false, reason: `ollama: model ${model} is not pulled at ${host} (ollama pull ${model})`, detail: { host, model, models } };
-      return { ok: true, detail: { host, model, models: models.length } };
+      // Ready to be asked; how the asking goes (slow answers, fallbacks: degraded) is the LLM's own health.
+      return { ok: true, detail: { host, model, models: models.length, llm: llmHealth.snapshot() } };
     },
   };
 }

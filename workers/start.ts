@@ -15,6 +15,10 @@ import { migrateDatabase } from '../prisma/database';
 import { envPort, installRuntime } from './runtime';
 import { isListening, PROJECT_ROOT, startDevServer, type DevServer } from './temporalServer';
 import { runWorkers } from './worker';
+import { ensureOllama } from './ollamaServer';
+import { panelOf } from '../activities/llm';
+import { llmHealth } from '../activities/llm/health';
+import { ollamaHost } from '../activities/llm/ollamaChat';
 
 /** The default portfolio, adjustable by environment so `npm start` stays a single command. */
 function defaultPortfolio() {
@@ -25,6 +29,8 @@ function defaultPortfolio() {
     ...(env.SYMBOLS && { symbols: env.SYMBOLS.split(',').map((s) => s.trim()) }),
     ...(env.TIMEFRAME && { timeframe: env.TIMEFRAME as never }),
     ...(env.INTERVAL_MS && { intervalMs: Number(env.INTERVAL_MS) }),
+    // Your own Ollama's model in place of the embedded one, e.g. LLM_MODEL=llama3.1:8b.
+    ...(env.LLM_MODEL && { llm: { ...defaultConfig().llm, model: env.LLM_MODEL } }),
   });
   const checked = checkConfig(candidate);
   if (!checked.ok) throw new Error(`invalid default portfolio from the environment: ${checked.reason}`);
@@ -52,6 +58,8 @@ async function main(): Promise<void> {
   }
 
   await migrateDatabase();
+  // ---- embedded Ollama (issue 15): the one at OLLAMA_HOST, else ours from .tools/ollama ----
+  const ollama = await ensureOllama((line) => console.log(line));
   const running = await runWorkers({ address, namespace: temporalNamespace(), queues: ALL_QUEUE_KEYS, metricsPort });
 
   let cockpit: Awaited<ReturnType<typeof startCockpitBeside>>;
@@ -63,6 +71,7 @@ async function main(): Promise<void> {
     await cockpit?.close();
     await running.shutdown();
     await devServer?.stop();
+    await ollama?.stop();
     console.log('Stopped. `npm start` resumes the same portfolio.');
     process.exit(0);
   };
@@ -80,6 +89,9 @@ async function main(): Promise<void> {
   console.log(`  Temporal Web UI   ${uiUrl}/namespaces/${temporalNamespace()}/workflows`);
   console.log(`  App metrics       ${running.metricsUrl}   (health: ${running.metricsUrl.replace('/metrics', '/health/ready')})`);
   console.log(`  Temporal metrics  http://127.0.0.1:${envPort('TEMPORAL_METRICS_PORT', 9465)}/metrics`);
+  const models = panelOf(outcome.config.llm).map((m) => m.model);
+  llmHealth.expect(models);
+  console.log(`  LLM               ${models.join(', ')} at ${ollamaHost()}${ollama ? ' (embedded)' : ''}`);
   console.log(`  CLI               npx tradectl status | cycles | orders | pause | resume | stop`);
   console.log('Ctrl-C to stop.');
   await running.done;

@@ -9,6 +9,8 @@ import { channelEnv } from '../activities/notify/registry';
 import { telegramBot } from '../activities/notify/telegram';
 import { startTelegramControl } from '../client/telegramControl';
 import { connectClient, temporalAddress, temporalNamespace } from '../client/tradingClient';
+import { llmHealth } from '../activities/llm/health';
+import { ollamaHost } from '../activities/llm/ollamaChat';
 import type { QueueKey } from '../workflows/queues';
 import { closeDatabases, migrateDatabase } from '../prisma/database';
 import { createWorkers, parseQueues, type WorkerSetOptions } from './createWorkers';
@@ -46,6 +48,9 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorker
   const workers = await createWorkers({
     connection, namespace: opts.namespace, queues: opts.queues, workflowBundle: opts.workflowBundle, activityOverrides: opts.activityOverrides,
   });
+  // The LLM's own health (ready, degraded, down) for /health/ready's detail and the trader_llm_* metrics.
+  const servesLlm = opts.queues.includes('llm');
+  if (servesLlm) llmHealth.startProbing(ollamaHost);
   const health = new HealthMonitor(
     opts.queues,
     probesFor(opts.queues, { connection, namespace: opts.namespace, address: opts.address, workers: () => workers }),
@@ -71,6 +76,7 @@ export async function runWorkers(opts: RunWorkersOptions): Promise<RunningWorker
       await done.catch(() => undefined);
       server.closeAllConnections();
       server.close();
+      llmHealth.stopProbing();
       if (!opts.connection) await connection.close();
       await bounded(closeDatabases(), 10_000, 'closing the database clients');
     },

@@ -3,6 +3,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConfigPatch, PortfolioConfig, RiskLimits, RiskPatch } from '../domain/config';
 import type { RestingOrder } from '../domain/cycle/restingOrders';
 import type { NotifyTracker } from '../domain/notifications/derive';
+import type { CycleTrade } from '../domain/bookOrder';
 import type { Cooldown } from '../domain/risk/cooldowns';
 import type { MarketCursor, Mode, PortfolioBook, Position, RiskReport, TradeStats } from '../domain/types';
 
@@ -66,6 +67,8 @@ export interface PortfolioState {
   openOrders?: RestingOrder[];
   /** Notification bookkeeping (failure streak, LLM fallback window, the day's fills, unsent events). */
   notifications?: NotifyTracker;
+  /** The latest fills, oldest first (domain/cycle/llmContext.ts keeps the newest 40), for the LLM reviewer. */
+  recentTrades?: CycleTrade[];
 }
 
 export interface PortfolioStatus {

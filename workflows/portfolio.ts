@@ -11,6 +11,7 @@ import {
   sleep, upsertMemo, workflowInfo,
 } from '@temporalio/workflow';
 import { applyConfigPatch, applyRiskPatch, upgradeConfig, type ConfigPatch, type PortfolioConfig, type RiskPatch } from '../domain/config';
+import { rememberTrades } from '../domain/cycle/llmContext';
 import { cycleWorkflowId } from '../domain/ids';
 import { equity, newBook, nextTradingDayStart, rollDay, tradingDay } from '../domain/ledger';
 import { bookTrades as bookTradesPure, cooldownsOpenedBy, drawdownCheck } from '../domain/portfolioBookkeeping';
@@ -259,6 +260,8 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
           dailyNotional: state.dailyNotional?.day === today() ? state.dailyNotional.notional : 0,
           // Only when there are any, so cycles of portfolios without resting orders keep their earlier input.
           ...(state.openOrders?.length ? { openOrders: state.openOrders } : {}),
+          // The LLM reviewer's memory of the portfolio's fills (issue 15); absent until there are any, likewise.
+          ...(state.recentTrades?.length ? { recentTrades: state.recentTrades } : {}),
         }],
         memo: portfolioMemo(config),
         typedSearchAttributes: cycleSearchAttributes(config),
@@ -317,6 +320,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     const booked = bookTradesPure(trades, today(), state.dailyNotional, state.tradeStats);
     state.dailyNotional = booked.dailyNotional;
     state.tradeStats = booked.tradeStats;
+    if (trades.length > 0) state.recentTrades = rememberTrades(state.recentTrades, trades);
   }
 
   /** Max drawdown from the peak halts the portfolio (and liquidates if configured) until a human resumes it. */

@@ -4,7 +4,7 @@
  */
 import type { Direction, LlmVerdict as LlmVerdictValue, RiskDecision as RiskDecisionValue, RuleFired } from '../../domain/types';
 import { openDatabase, type Db } from '../../prisma/database';
-import type { Cycle, Fill, LlmVerdict, Order, RiskDecision, Signal } from '../../prisma/generated/sqlite/client';
+import type { Cycle, Fill, LlmModelVerdict, LlmVerdict, Order, RiskDecision, Signal } from '../../prisma/generated/sqlite/client';
 
 export type CycleRow = Cycle & {
   /** Orders the cycle placed (orders carry the cycle id; they are not a relation, see schema). */
@@ -24,11 +24,17 @@ export interface DecisionTrace extends Omit<RiskDecision, 'rules'> {
   rules: RuleFired[];
 }
 
+/** The verdict with each model's vote (panel order) and its sampling options parsed. */
+export interface VerdictTrace extends Omit<LlmVerdict, 'sampling'> {
+  sampling: { temperature: number; seed: number; numPredict: number } | null;
+  models: LlmModelVerdict[];
+}
+
 export interface OrderTrace {
   order: OrderRow;
   /** The risk decision that produced the order (null until the cycle is recorded). */
   decision: DecisionTrace | null;
-  verdict: LlmVerdict | null;
+  verdict: VerdictTrace | null;
   signal: SignalTrace | null;
   cycle: Cycle | null;
 }
@@ -70,6 +76,8 @@ export async function recentOrders(portfolioId: string, limit = 20, db: Db = ope
   });
 }
 
+const VERDICT_WITH_MODELS = { include: { models: { orderBy: { seq: 'asc' as const } } } };
+
 /**
  * Explains an order: its fills, the risk decision that produced it (with every rule that fired), the LLM
  * verdict and the model signal behind that decision, and the cycle. null when no such order exists. When the
@@ -80,23 +88,23 @@ export async function traceOrder(clientOrderId: string, db: Db = openDatabase())
     where: { id: clientOrderId },
     include: {
       fills: { orderBy: { seq: 'asc' } },
-      decision: { include: { signal: { include: { verdict: true, cycle: true } } } },
+      decision: { include: { signal: { include: { verdict: VERDICT_WITH_MODELS, cycle: true } } } },
     },
   });
   if (!order) return null;
   const { decision: decisionRow, ...orderRow } = order;
 
-  let signalRow: (Signal & { verdict: LlmVerdict | null; cycle: Cycle }) | null = decisionRow?.signal ?? null;
+  let signalRow: (Signal & { verdict: (LlmVerdict & { models: LlmModelVerdict[] }) | null; cycle: Cycle }) | null = decisionRow?.signal ?? null;
   if (!signalRow) {
     signalRow = await db.signal.findUnique({
       where: { cycleId_symbol: { cycleId: order.cycleId, symbol: order.symbol } },
-      include: { verdict: true, cycle: true },
+      include: { verdict: VERDICT_WITH_MODELS, cycle: true },
     });
   }
   const cycle = signalRow?.cycle ?? (await db.cycle.findUnique({ where: { id: order.cycleId } }));
 
   let decision: DecisionTrace | null = null;
-  let unsignalledVerdict: LlmVerdict | null = null;
+  let unsignalledVerdict: VerdictTrace | null = null;
   if (decisionRow) {
     const { signal: _signal, rules, ...rest } = decisionRow;
     decision = { ...rest, rules: parseJson<RuleFired[]>(rules, []) };
@@ -115,7 +123,9 @@ export async function traceOrder(clientOrderId: string, db: Db = openDatabase())
       unsignalledVerdict = {
         id: 0, signalId: 0, approve: v.approve, confidence: v.confidence, reason: v.reason, model: v.model, fallback: v.fallback,
         fallbackReason: v.fallbackReason ?? null, sizeMultiplier: v.sizeMultiplier, latencyMs: Math.round(v.latencyMs),
-      } as LlmVerdict;
+        consensus: v.consensus ?? null, promptVersion: v.prompt?.version ?? null, promptHash: v.prompt?.hash ?? null, prompt: v.prompt?.text ?? null,
+        sampling: v.prompt ? { temperature: v.prompt.temperature, seed: v.prompt.seed, numPredict: v.prompt.numPredict } : null, models: [],
+      } as VerdictTrace;
     }
   }
   let signal: SignalTrace | null = null;
@@ -127,5 +137,7 @@ export async function traceOrder(clientOrderId: string, db: Db = openDatabase())
       features: parseJson<SignalTrace['features']>(features, null),
     };
   }
-  return { order: orderRow, decision, verdict: signalRow?.verdict ?? unsignalledVerdict, signal, cycle };
+  const verdictRow = signalRow?.verdict;
+  const verdict = verdictRow ? { ...verdictRow, sampling: parseJson<VerdictTrace['sampling']>(verdictRow.sampling, null) } : unsignalledVerdict;
+  return { order: orderRow, decision, verdict, signal, cycle };
 }

@@ -7,7 +7,7 @@
  * exactly one copy. Orders are not children: the execution activity saved them already (saveOrder); decisions
  * only link to them.
  */
-import type { CycleRecord, FeatureVector, LlmVerdict, OrderResult, RiskDecision } from '../../domain/types';
+import type { CycleRecord, FeatureVector, LlmVerdict, ModelVerdict, OrderResult, RiskDecision } from '../../domain/types';
 import { metrics } from '../metrics';
 import { openDatabase, type Db, type DbTx } from '../../prisma/database';
 import { ensureOrders } from './orderStore';
@@ -52,7 +52,8 @@ function orderLinks(decisions: RiskDecision[], orders: OrderResult[]): Map<RiskD
   return links;
 }
 
-function verdictRow(v: LlmVerdict) {
+/** The columns a verdict and each model's vote share. */
+function voteColumns(v: LlmVerdict | ModelVerdict) {
   return {
     approve: v.approve,
     confidence: v.confidence,
@@ -83,6 +84,20 @@ function withoutSignal(record: CycleRecord): string | null {
   return JSON.stringify(entries);
 }
 
+function verdictRow(v: LlmVerdict) {
+  const { prompt } = v;
+  return {
+    ...voteColumns(v),
+    consensus: v.consensus ?? null,
+    promptVersion: prompt?.version ?? null,
+    promptHash: prompt?.hash ?? null,
+    prompt: prompt?.text ?? null,
+    sampling: prompt ? JSON.stringify({ temperature: prompt.temperature, seed: prompt.seed, numPredict: prompt.numPredict }) : null,
+    // Each model's vote, in panel order (absent on verdicts made before panels existed).
+    models: { create: (v.models ?? []).map((m, seq) => ({ seq, ...voteColumns(m), weight: m.weight, reused: m.reused ?? false })) },
+  };
+}
+
 async function writeCycle(tx: DbTx, record: CycleRecord): Promise<{ existed: boolean }> {
   const { cycleId, book, prices } = record;
   const cycle = {
@@ -107,6 +122,7 @@ async function writeCycle(tx: DbTx, record: CycleRecord): Promise<{ existed: boo
 
   // A retry replaces the children. Deleted explicitly, children first, rather than through ON DELETE CASCADE.
   if (existed) {
+    await tx.llmModelVerdict.deleteMany({ where: { verdict: { signal: { cycleId } } } });
     await tx.llmVerdict.deleteMany({ where: { signal: { cycleId } } });
     await tx.riskDecision.deleteMany({ where: { signal: { cycleId } } });
     await tx.signal.deleteMany({ where: { cycleId } });

@@ -29,6 +29,7 @@ import { markDust, refusedAsBelowMinimum, releaseDust } from '../dust';
 import type { CycleEvent, CycleInput, CycleOutcome } from './types';
 import { followsUp } from './unknownOrders';
 import { notice, type CycleNotices } from '../notifications/cycleNotices';
+import { reviewContext, workflowFallbackVerdict } from './llmContext';
 
 /** Reconciliation of the book with the account at the start of each cycle. */
 export const RECONCILE_PATCH = 'reconcile-account';
@@ -247,12 +248,17 @@ export async function runCycle(input: CycleInput, fx: CycleEffects): Promise<Cyc
     decisions = [...plan.refused];
     const asked = plan.proposals.filter(needsLlm);
     if (asked.length > 0) {
-      // Without verdicts, the entries and signal exits are refused by the assessment ('llm-verdict'); the rest goes on.
-      verdicts = await stage('LLM validation', () => fx.validateTrades({
+      // The reviewer's context (./llmContext.ts). A review that fails outright gets the fallback policy's verdicts, and
+      // the exits go on either way.
+      const review = reviewContext({
+        proposals: asked, book, stats, prices, features: featureVectors, strategy: strategyOutcome, limits,
+        dailyNotional: input.dailyNotional ?? 0, trades: input.recentTrades,
+      });
+      verdicts = await stage(`LLM review (fallback policy '${config.llm.fallback}' applied)`, () => fx.validateTrades({
         proposals: asked,
         policy: config.llm,
-        context: { portfolioId: input.portfolioId, cash: book.cash, equity: equity(book, prices), positions: book.positions },
-      }), () => []);
+        context: { portfolioId: input.portfolioId, cash: book.cash, equity: equity(book, prices), positions: book.positions, ...review },
+      }), (why) => asked.map((p) => workflowFallbackVerdict(p.symbol, config.llm, why)));
       notices = notice(notices, { llm: { verdicts: verdicts.length, fallbacks: verdicts.filter((v) => v.fallback).length } });
     }
     if (plan.proposals.length > 0) {

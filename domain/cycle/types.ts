@@ -24,6 +24,8 @@ export interface CycleInput {
   coolingSymbols?: string[];
   /** Orders resting on the book from earlier cycles (the portfolio's durable list). */
   openOrders?: RestingOrder[];
+  /** The portfolio's latest fills, oldest first, for the LLM reviewer (domain/cycle/llmContext.ts). */
+  recentTrades?: CycleTrade[];
 }
 
 export interface CycleOutcome {

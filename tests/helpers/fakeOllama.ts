@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { EMBEDDED_LLM_MODEL } from '../../domain/config';
 
 export interface ChatRequestBody {
   model: string;
@@ -30,6 +31,8 @@ export interface FakeOllamaBehaviour {
   respond: (request: ChatRequestBody) => string;
   /** Delay before `/api/chat` answers, ms (`/api/tags` always answers at once). */
   delayMs: number;
+  /** Per-model delays overriding delayMs, e.g. one slow model in a panel. */
+  delayByModel?: Record<string, number>;
   /** Forces `/api/chat` to fail with this HTTP status and `errorBody` (sent as JSON). */
   status?: number;
   errorBody?: unknown;
@@ -52,7 +55,8 @@ export async function startFakeOllama(overrides: Partial<FakeOllamaBehaviour> = 
   const behaviour: FakeOllamaBehaviour = {
     respond: () => APPROVE_ANSWER,
     delayMs: 0,
-    models: ['llama3.1:8b'],
+    // The default portfolio's model and the one the unit tests name.
+    models: [EMBEDDED_LLM_MODEL, 'llama3.1:8b'],
     ...overrides,
   };
   const requests: ReceivedRequest[] = [];
@@ -71,7 +75,7 @@ export async function startFakeOllama(overrides: Partial<FakeOllamaBehaviour> = 
       const timer = setTimeout(() => {
         pendingTimers.delete(timer);
         answerChat(res, body as ChatRequestBody, fake.behaviour);
-      }, fake.behaviour.delayMs);
+      }, fake.behaviour.delayByModel?.[(body as ChatRequestBody)?.model] ?? fake.behaviour.delayMs);
       pendingTimers.add(timer);
       res.on('close', () => {
         clearTimeout(timer);

@@ -88,7 +88,7 @@ describe('validateTrades: model verdicts', () => {
     const [request] = server.chatRequests();
     expect(request.model).toBe(MODEL);
     expect(request.stream).toBe(false);
-    expect(request.options).toMatchObject({ temperature: 0 });
+    expect(request.options).toEqual({ temperature: 0, seed: 42, num_predict: 96 });
     expect(request.format).toEqual(VERDICT_JSON_SCHEMA);
     expect(request.format).toMatchObject({
       type: 'object',
@@ -100,7 +100,7 @@ describe('validateTrades: model verdicts', () => {
     expect(system.content).toMatch(/risk reviewer/i);
     expect(system.content).toMatch(/only a JSON object/i);
     expect(user.role).toBe('user');
-    for (const fragment of ['"symbol":"BTC/USDT"', '"side":"buy"', '"price":65000', '"direction":"up"', '"confidence":0.62', '"cash":8000', '"equity":10000', 'ETH/USDT']) {
+    for (const fragment of ['Trade: BUY BTC/USDT at 65000 (entry)', 'Model signal: up, P(up) 0.62', 'cash 8000', 'equity 10000', 'also holds ETH/USDT 0.5']) {
       expect(user.content).toContain(fragment);
     }
   });

@@ -61,7 +61,15 @@ function fixture(portfolioId: string, cycleNo = 1) {
       { symbol: 'SOL/USDT', asOf: T0 - 60_000, direction: 'flat', confidence: 0.8, probabilities: { up: 0.1, down: 0.1, flat: 0.8 }, modelVersion: 'lgbm-2026-01' },
     ],
     verdicts: [
-      { symbol: 'BTC/USDT', approve: true, confidence: 0.8, reason: 'trend and momentum agree', model: 'llama3.1:8b', fallback: false, sizeMultiplier: 1, latencyMs: 840 },
+      {
+        symbol: 'BTC/USDT', approve: true, confidence: 0.8, reason: 'trend and momentum agree', model: 'llama3.1:8b+smollm2:135m', fallback: false, sizeMultiplier: 1, latencyMs: 840,
+        consensus: 'majority: 2 of 2 approve',
+        models: [
+          { model: 'llama3.1:8b', weight: 2, approve: true, confidence: 0.8, reason: 'trend and momentum agree', fallback: false, sizeMultiplier: 1, latencyMs: 840 },
+          { model: 'smollm2:135m', weight: 1, approve: true, confidence: 0, reason: "fallback policy 'approve' applied: timeout after 800ms", fallback: true, fallbackReason: 'timeout after 800ms', sizeMultiplier: 1, latencyMs: 800.4 },
+        ],
+        prompt: { version: 'review-v2', hash: 'ab'.repeat(32), text: 'Trade: BUY BTC/USDT at 50000 (entry)', temperature: 0, seed: 42, numPredict: 96 },
+      },
       { symbol: 'ETH/USDT', approve: true, confidence: 0.5, reason: 'fallback: approve at half size', model: 'llama3.1:8b', fallback: true, fallbackReason: 'timeout', sizeMultiplier: 0.5, latencyMs: 20_000 },
     ],
     decisions: [
@@ -92,6 +100,7 @@ async function counts(db: Db, cycleId: string, orderId: string) {
     cycles: await db.cycle.count({ where: { id: cycleId } }),
     signals: await db.signal.count({ where: { cycleId } }),
     verdicts: await db.llmVerdict.count({ where: { signal: { cycleId } } }),
+    modelVerdicts: await db.llmModelVerdict.count({ where: { verdict: { signal: { cycleId } } } }),
     decisions: await db.riskDecision.count({ where: { signal: { cycleId } } }),
     positions: await db.positionSnapshot.count({ where: { cycleId } }),
     equity: await db.equitySnapshot.count({ where: { cycleId } }),
@@ -315,7 +324,16 @@ function persistenceSuite(kind: DatabaseKind, makeTarget: () => Target) {
     expect(t.order.fills.map((f) => [f.seq, f.price, f.quantity])).toEqual([[0, 50_005, 0.01], [1, 50_015, 0.01]]);
     expect(t.decision).toMatchObject({ side: 'buy', approved: true, quantity: 0.02, price: 50_000, notional: 1_000, orderId });
     expect(t.decision!.rules).toEqual(record.decisions[0].rules);
-    expect(t.verdict).toMatchObject({ approve: true, reason: 'trend and momentum agree', model: 'llama3.1:8b', fallback: false, fallbackReason: null, latencyMs: 840 });
+    expect(t.verdict).toMatchObject({
+      approve: true, reason: 'trend and momentum agree', model: 'llama3.1:8b+smollm2:135m', fallback: false, fallbackReason: null, latencyMs: 840,
+      consensus: 'majority: 2 of 2 approve', promptVersion: 'review-v2', promptHash: 'ab'.repeat(32), prompt: 'Trade: BUY BTC/USDT at 50000 (entry)',
+      sampling: { temperature: 0, seed: 42, numPredict: 96 },
+    });
+    // Each model's vote, in panel order.
+    expect(t.verdict!.models.map(({ id: _id, verdictId: _v, ...m }) => m)).toEqual([
+      { seq: 0, model: 'llama3.1:8b', weight: 2, approve: true, confidence: 0.8, reason: 'trend and momentum agree', fallback: false, fallbackReason: null, sizeMultiplier: 1, latencyMs: 840, reused: false },
+      { seq: 1, model: 'smollm2:135m', weight: 1, approve: true, confidence: 0, reason: "fallback policy 'approve' applied: timeout after 800ms", fallback: true, fallbackReason: 'timeout after 800ms', sizeMultiplier: 1, latencyMs: 800, reused: false },
+    ]);
     expect(t.signal).toMatchObject({ cycleId, symbol: 'BTC/USDT', direction: 'up', confidence: 0.71, modelVersion: 'lgbm-2026-01', lastPrice: 50_100 });
     expect(t.signal!.asOf.getTime()).toBe(T0 - 60_000);
     expect(t.signal!.probabilities).toEqual({ up: 0.71, down: 0.09, flat: 0.2 });
@@ -353,7 +371,7 @@ function persistenceSuite(kind: DatabaseKind, makeTarget: () => Target) {
     await saveOrder(request, result, ctx, db);
     await recordCycle(record, db);
     const once = await counts(db, cycleId, orderId);
-    expect(once).toEqual({ cycles: 1, signals: 3, verdicts: 2, decisions: 2, positions: 1, equity: 1, orders: 1, fills: 2 });
+    expect(once).toEqual({ cycles: 1, signals: 3, verdicts: 2, modelVerdicts: 2, decisions: 2, positions: 1, equity: 1, orders: 1, fills: 2 });
 
     await recordCycle(record, db);
     await recordCycle({ ...record, equity: record.equity + 1 }, db); // a retry replaces, it does not add
