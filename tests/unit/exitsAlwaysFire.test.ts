@@ -138,7 +138,7 @@ describe('a failed stage does not cancel the exits of the same candle (defect 2)
 
   it('LLM down (the activity failed for good)', async () => {
     const outcome = await cycleWith((fx) => { fx.validateTrades = async () => { throw failure('ActivityTimeout', 'llm worker lost'); }; });
-    expect(outcome.error).toMatch(/LLM validation failed, exits went on: .*llm worker lost/);
+    expect(outcome.error).toMatch(/LLM review \(fallback policy '[a-z-]+' applied\) failed, exits went on: .*llm worker lost/);
     expect(outcome.orders.some((o) => o.side === 'buy')).toBe(false);
   });
 
