@@ -16,6 +16,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
+import type { InferencePort, InferSignalsInput } from '../domain/contracts/signals';
 import type { Direction, FeatureVector, Signal } from '../domain/types';
 import { modelMetrics } from './modelMetrics';
 import { readManifest, resolveModelDir, type ModelManifest } from './modelRegistry';
@@ -49,9 +50,7 @@ let lastCheck = 0;
 /** MODEL_DIR as of the last load: a change (tests, operators) forces a reload at once. */
 let loadedFromEnv: string | undefined;
 
-export interface InferSignalsInput {
-  features: FeatureVector[];
-}
+export type { InferSignalsInput } from '../domain/contracts/signals';
 
 export async function inferSignals(input: InferSignalsInput): Promise<Signal[]> {
   if (!input || !Array.isArray(input.features)) {
@@ -265,3 +264,6 @@ async function openModel(dir: string): Promise<ServedModel> {
   };
   return { session, manifest, info, inFlight: 0, retired: false };
 }
+
+// The inference port of the cycle's contracts (domain/contracts): the compiler holds this activity to it.
+void ({ inferSignals } satisfies InferencePort);

@@ -31,7 +31,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod/v4';
 import { FALLBACK_OUTCOME, llmPolicySchema, type LlmPolicy } from '../domain/config';
-import type { ReviewContext } from '../domain/cycle/llmContext';
+import type { LlmPort, ValidateTradesInput } from '../domain/contracts/llm';
 import type { LlmVerdict, ModelVerdict, Position, PromptRecord, TradeProposal } from '../domain/types';
 import { metrics } from './metrics';
 import { combineVotes, DEFAULT_CONSENSUS } from './llm/consensus';
@@ -43,19 +43,7 @@ export { FALLBACK_OUTCOME } from '../domain/config';
 export { installedModels, VERDICT_JSON_SCHEMA, type FallbackKind } from './llm/ollamaChat';
 export { PROMPT_VERSION, SYSTEM_PROMPT } from './llm/prompt';
 
-export interface ValidateTradesInput {
-  proposals: TradeProposal[];
-  policy: LlmPolicy;
-  context: PortfolioContext;
-}
-
-/** The portfolio, and (from cycles recorded after it existed) what the reviewer reads besides the proposal. */
-export interface PortfolioContext extends Partial<ReviewContext> {
-  portfolioId: string;
-  cash: number;
-  equity: number;
-  positions: Record<string, Position>;
-}
+export type { PortfolioContext, ValidateTradesInput } from '../domain/contracts/llm';
 
 /**
  * Answers already known by (model, prompt hash), consulted before asking and filled after: the backtester keeps one
@@ -234,3 +222,6 @@ function warn(message: string, meta: Record<string, unknown>): void {
     // Outside an activity there is no logger to use; the verdict still records the reason.
   }
 }
+
+// The LLM port of the cycle's contracts (domain/contracts): the compiler holds this activity to it.
+void ({ validateTrades } satisfies LlmPort);

@@ -1,8 +1,10 @@
 /** The risk activity: sizing and portfolio limits, run on the CPU queue with the rules of domain/risk. */
+import type { RiskPort } from '../domain/contracts/risk';
 import { assessRisk, type AssessContext } from '../domain/risk';
 import type { MarketStats } from '../domain/marketStats';
 import type { LlmVerdict, RiskDecision, TradeProposal } from '../domain/types';
 
+/** The risk port's input (domain/contracts/risk.ts), or what a first-version cycle sent. */
 export interface AssessTradeRiskInput {
   proposals: TradeProposal[];
   /** Verdicts by symbol (one intent per symbol). */
@@ -28,3 +30,6 @@ export async function assessTradeRisk(input: AssessTradeRiskInput): Promise<Risk
   const { verdicts, context } = upgradeInput(input);
   return assessRisk(input.proposals, verdicts, context);
 }
+
+// The risk port of the cycle's contracts (domain/contracts): the compiler holds this activity to it.
+void ({ assessTradeRisk } satisfies RiskPort);

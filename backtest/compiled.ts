@@ -10,7 +10,7 @@
  */
 import Module from 'node:module';
 import * as path from 'node:path';
-import { buildSync } from 'esbuild';
+import { buildSync, type BuildResult, type Metafile } from 'esbuild';
 import type * as EngineModule from './engine';
 
 let compiled: typeof EngineModule | undefined;
@@ -22,21 +22,29 @@ export function engineKind(): 'compiled' | 'source' {
   return requested;
 }
 
+/**
+ * The engine's bundle, as compiledEngine loads it; with `metafile`, what went into it too (the architecture test
+ * holds it to the domain and the backtester: no activity, no I/O package).
+ */
+export function buildEngineBundle(options: { metafile?: boolean } = {}): { code: string; metafile?: Metafile } {
+  const result: BuildResult<{ write: false; metafile: boolean }> = buildSync({
+    entryPoints: [path.join(__dirname, 'engine.ts')], bundle: true, platform: 'node', format: 'cjs', target: `node${process.versions.node}`,
+    // Packages stay require()s of node_modules, so the bundle shares them (and onnxruntime's native session) with the process.
+    packages: 'external', write: false, sourcemap: 'inline', sourcesContent: false, logLevel: 'silent', metafile: options.metafile ?? false,
+  });
+  return { code: result.outputFiles[0].text, ...(result.metafile && { metafile: result.metafile }) };
+}
+
 export function compiledEngine(): typeof EngineModule {
   if (compiled) return compiled;
-  const entry = path.join(__dirname, 'engine.ts');
-  const { outputFiles } = buildSync({
-    entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', target: `node${process.versions.node}`,
-    // Packages stay require()s of node_modules, so the bundle shares them (and onnxruntime's native session) with the process.
-    packages: 'external', write: false, sourcemap: 'inline', sourcesContent: false, logLevel: 'silent',
-  });
+  const { code } = buildEngineBundle();
   // The bundle is compiled as if it were backtest/engine.js: the few modules that locate files from __dirname
   // (activities/modelRegistry.ts: `<dir>/../models`) sit one folder deep too, so their paths still resolve.
   const filename = path.join(__dirname, 'engine.bundle.js');
   const m = new Module(filename, module);
   m.filename = filename;
   m.paths = (Module as unknown as { _nodeModulePaths(dir: string): string[] })._nodeModulePaths(__dirname);
-  (m as unknown as { _compile(code: string, file: string): void })._compile(outputFiles[0].text, filename);
+  (m as unknown as { _compile(code: string, file: string): void })._compile(code, filename);
   compiled = m.exports as typeof EngineModule;
   return compiled;
 }

@@ -5,10 +5,11 @@
  * - market data: the last `candleLimit` candles of each symbol up to the next candle of the timeline after the
  *   cursor, as the replay market serves them (a symbol without a candle at that time is absent from the cycle);
  * - paper orders: domain/paperOrderRules.ts (the rules of placePaperOrder / pollPaperOrder) at the next
- *   candle's open, with the fee schedule of paperFees.ts and the market conditions of domain/paperMatching.ts;
+ *   candle's open, with the fee schedule of domain/paperBroker.ts paperFeeSchedule and the market conditions of
+ *   domain/paperMatching.ts;
  * - strategies: the strategy engine's prepareMarket once over each symbol's whole series, then proposeAt per cycle
  *   (finite-memory indicators: the same values the cycle's own preparation over its window gives);
- * - risk: the risk activity's function itself; features and signals: looked up in precomputed columns (on another
+ * - risk: the risk activity's rules themselves (domain/risk assessRisk); features and signals: looked up in precomputed columns (on another
  *   timeframe than the model's, the cycle's fetch of the model's 1h candles is served from the series the rows were
  *   computed on: ./modelCandles.ts);
  * - the LLM: a deterministic verdict (approve at full size, or the configured fallback policy's outcome), or the real
@@ -25,12 +26,11 @@ import type { CycleEffects } from '../domain/cycle';
 import { ATR_PERIOD, summarizeMarket, type MarketStats } from '../domain/marketStats';
 import type { Candle } from '../domain/types';
 import type { CycleRecord, FeatureVector, LlmVerdict, MarketSnapshot, OrderRequest, OrderResult, Signal } from '../domain/types';
-import type { LlmPolicy } from '../domain/config';
-import { paperCosts, type PaperTerms } from '../domain/paperBroker';
-import { paperFees } from '../activities/execution/paperFees';
+import { FALLBACK_OUTCOME, type LlmPolicy } from '../domain/config';
+import type { Fees } from '../domain/paperBroker';
+import { paperCosts, paperFeeSchedule, type PaperTerms } from '../domain/paperBroker';
 import { advanceRestingOrder, matchedThrough, placePaperOrderAt } from '../domain/paperOrderRules';
-import { FALLBACK_OUTCOME, validateTrades, type AnswerCache } from '../activities/llm';
-import { assessTradeRisk } from '../activities/risk';
+import { assessRisk } from '../domain/risk';
 import { indexAfter } from '../domain/seriesWindow';
 import { prepareMarket, proposeAt, type PreparedMarket, type StrategyConfig } from '../domain/strategies';
 import type { BacktestData } from './data';
@@ -61,8 +61,16 @@ export interface EffectsOptions {
   signals?: PrecomputedSignals;
   /** Receives every cycle's record (decisions, orders, book). */
   record(record: CycleRecord): void;
-  /** `verdicts: 'ollama'`: the cache of the model's answers. */
-  llmCache?: AnswerCache;
+  /**
+   * `verdicts: 'ollama'`: the LLM activity's own function with its answers cached on disk, given by backtest/index.ts,
+   * so that this module (and the engine's bundle, backtest/compiled.ts) holds no LLM client.
+   */
+  askLlm?: (input: Parameters<CycleEffects['validateTrades']>[0]) => Promise<LlmVerdict[]>;
+  /**
+   * The maker/taker schedule of an exchange a paper order names (activities/execution/paperFees.ts), given by
+   * backtest/index.ts; a backtest's replay market names none, so without it such an order is refused loudly.
+   */
+  exchangeFees?: (exchangeId: string) => Fees;
   /** Reviews the cycle's proposals in place of `verdicts` (the LLM report's shadow and gated runs), at market time. */
   reviewer?: (input: Parameters<CycleEffects['validateTrades']>[0], now: number) => Promise<LlmVerdict[]>;
   warn?(message: string, attributes?: Record<string, unknown>): void;
@@ -252,7 +260,7 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
   /** Per symbol, the index after the newest candle served so far: time only moves forward, so lookups are O(1). */
   const served: Record<string, number> = {};
   const orders = new Map<string, { request: OrderRequest; result: OrderResult; terms: PaperTerms }>();
-  const fees = new Map<string, ReturnType<typeof paperFees>>();
+  const fees = new Map<string, Fees>();
   /**
    * Per symbol, the window this cycle's snapshot holds: the array served and where it starts in the series. The
    * array is reused from cycle to cycle (one candle out, one in) rather than sliced anew: a slice of candleLimit
@@ -283,6 +291,9 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
     return fresh;
   };
   const atrOf = atrCache();
+  const exchangeFees = options.exchangeFees ?? ((exchangeId: string): Fees => {
+    throw new Error(`backtest: no fee schedule for exchange '${exchangeId}' (backtest/index.ts gives the exchanges' schedules)`);
+  });
   const modelCandles = closedModelCandles(options.signals);
   /** Indicator columns over every symbol's whole series, prepared once per strategy configuration. */
   let prepared: { config: StrategyConfig; market: PreparedMarket } | undefined;
@@ -332,7 +343,7 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
     const end = indexAfter(candles, at);
     const key = `${terms.exchangeId ?? ''}|${terms.feeRate}`;
     let schedule = fees.get(key);
-    if (!schedule) fees.set(key, (schedule = paperFees(terms, market)));
+    if (!schedule) fees.set(key, (schedule = paperFeeSchedule(terms, market, exchangeFees)));
     return paperCosts(terms, schedule, marketConditions(candles.slice(Math.max(0, end - CONDITION_WINDOW - 1), end)));
   };
 
@@ -446,11 +457,17 @@ export function createBacktestEffects(options: EffectsOptions): BacktestEffects 
 
     async validateTrades(input) {
       if (options.reviewer) return options.reviewer(input, clock);
-      if (options.verdicts === 'ollama') return validateTrades(input, { cache: options.llmCache });
+      if (options.verdicts === 'ollama') {
+        if (!options.askLlm) throw new Error("backtest verdicts 'ollama' need askLlm: the LLM activity's function (backtest/index.ts gives it)");
+        return options.askLlm(input);
+      }
       return input.proposals.map((p) => verdictFor(p.symbol, input.policy));
     },
 
-    assessTradeRisk,
+    // The risk activity's own rules (activities/risk.ts runs the same assessRisk).
+    async assessTradeRisk(input) {
+      return assessRisk(input.proposals, input.verdicts, input.context);
+    },
 
     async placeOrder(input) {
       const { request } = input;

@@ -41,8 +41,12 @@ export interface EngineSettings {
   keepDecisions?: boolean;
   /** Echoed into the result as given. */
   settings?: Record<string, unknown>;
-  /** `verdicts: 'ollama'`: the cache of the model's answers. */
+  /** `verdicts: 'ollama'`: the cache of the model's answers (its counts go into the result). */
   llmCache?: CountingCache;
+  /** `verdicts: 'ollama'`: the LLM activity's function over that cache (backtest/index.ts). */
+  askLlm?: EffectsOptions['askLlm'];
+  /** The exchanges' paper fee schedules (backtest/index.ts). */
+  exchangeFees?: EffectsOptions['exchangeFees'];
   /** Said first among the result's warnings (model signals in sample). */
   warnings?: string[];
   /**
@@ -95,7 +99,7 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
   let lastRecord: CycleRecord | undefined;
   const fx: BacktestEffects = createBacktestEffects({
     data, market: config.market, verdicts: settings.verdicts, reviewer: settings.reviewer, signals: settings.signals, record: (r) => (lastRecord = r),
-    ...(settings.llmCache && { llmCache: settings.llmCache }),
+    ...(settings.askLlm && { askLlm: settings.askLlm }), ...(settings.exchangeFees && { exchangeFees: settings.exchangeFees }),
   });
 
   let book: PortfolioBook = newBook(config.initialCash, data.timeline[0] ?? data.from);

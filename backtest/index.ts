@@ -13,6 +13,7 @@ import { diskAnswerCache, type CountingCache } from './llmCache';
 import { engine } from './compiled';
 import { precomputeModelSignals } from './signals';
 import { readManifest, resolveModelDir } from '../activities/modelRegistry';
+import { exchangeFeeSchedule } from '../activities/execution/paperFees';
 import type { EngineSettings } from './engine';
 import type { BacktestResult } from './types';
 
@@ -170,6 +171,11 @@ export function runLoadedBacktest(loaded: LoadedBacktest, options: { skipQuietCy
     ...options,
     config: loaded.config, verdicts: loaded.verdicts, reviewer: loaded.reviewer, signals: loaded.signals, keepDecisions: loaded.keepDecisions, settings: loaded.settings,
     ...(loaded.llmCache && { llmCache: loaded.llmCache }),
+    ...(loaded.verdicts === 'ollama' && {
+      // The LLM activity's own function, loaded only when asked for: the engine's bundle holds no LLM client.
+      askLlm: async (input) => (await import('../activities/llm')).validateTrades(input, { cache: loaded.llmCache }),
+    }),
+    exchangeFees: exchangeFeeSchedule,
     ...(loaded.warnings?.length && { warnings: loaded.warnings }),
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The backtest's market for the cycle's fetch of the model's candles, on another timeframe than the model's.
  */
-import type { FetchMarketDataInput } from '../activities/market';
+import type { FetchMarketDataInput } from '../domain/contracts/market';
 import { sharedWindowEndingAt } from '../domain/seriesWindow';
 import { lastClosedOpen, MODEL_TIMEFRAME, MODEL_TIMEFRAME_MS } from '../domain/modelMarket';
 import type { MarketDataResult, MarketSnapshot } from '../domain/types';

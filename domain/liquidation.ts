@@ -4,7 +4,7 @@
  * liquidation (through its in-process effect), as runCycle is one for the cycle. A position that cannot be sold
  * does not keep the others open: its failure is returned with the rest.
  */
-import type { PlaceOrderInput } from '../activities/execution';
+import type { PlaceOrderInput } from './contracts/execution';
 import type { CycleTrade } from './bookOrder';
 import type { PortfolioConfig } from './config';
 import { clientOrderId } from './ids';

@@ -7,7 +7,7 @@ import { DEFAULT_MAX_PARTICIPATION, marketable, takerSlippage, worsened, type Ma
 import type { OrderRequest, OrderResult } from './types';
 
 export interface PaperTerms {
-  /** Fee on every fill when no exchange fee schedule applies (see paperFees.ts). */
+  /** Fee on every fill when no exchange fee schedule applies (see paperFeeSchedule). */
   feeRate: number;
   /** Half the bid-ask spread, in basis points: the slippage even a tiny taker order pays. */
   slippageBps: number;
@@ -45,6 +45,17 @@ export interface Balances {
 export interface Fees {
   maker: number;
   taker: number;
+}
+
+/**
+ * The fees a paper order pays: the exchange's schedule when the terms or a `live:<id>` market name one (from
+ * `exchangeSchedule`: ccxt's description of the exchange, activities/execution/paperFees.ts), else feeRate for both.
+ */
+export function paperFeeSchedule(terms: PaperTerms, market: string, exchangeSchedule: (exchangeId: string) => Fees): Fees {
+  const exchangeId = terms.exchangeId ?? /^live:([a-z0-9]+)$/.exec(market)?.[1];
+  if (!exchangeId) return { maker: terms.feeRate, taker: terms.feeRate };
+  const { maker, taker } = exchangeSchedule(exchangeId);
+  return { maker, taker };
 }
 
 /** Costs for one order: the fee schedule, the spread and what the market is like right now. */

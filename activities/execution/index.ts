@@ -7,6 +7,10 @@
  * Only activities are exported here: workflows proxy this module as a whole.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import type {
+  AccountInput, CancelAllOpenOrdersInput, CancelAllResult, CancelOrderInput, ExecutionPort, ForeignOrder, OrderUpdate, OrderVenueInput,
+  PlaceOrderInput, PollOrderInput, ProtectiveStopResult, ReconcileAccountInput, ReconcileAccountResult,
+} from '../../domain/contracts/execution';
 import { isFinal, isResting, unappliedFills } from '../../domain/orderLifecycle';
 import { quoteAsset, reconcile, splitSymbol, type AccountSnapshot, type Reconciliation } from '../../domain/reconcile';
 import type { Fill, MarketCursor, Mode, OrderRequest, OrderResult, PortfolioBook, Side } from '../../domain/types';
@@ -30,103 +34,10 @@ import { nativeStopKind, stopLimitPrice, type NativeStopKind } from './protectiv
 export type { Balances, PaperTerms } from '../../domain/paperBroker';
 export type { ExchangeCheckReport } from './account';
 
-/** Where an order lives: the portfolio's mode and market (and, for paper, the market clock and costs). */
-export interface OrderVenueInput {
-  mode: Mode;
-  market: string;
-  timeframe: string;
-  /** The cycle's market cursor: the paper broker's clock. */
-  cursor: MarketCursor;
-  paper: PaperTerms;
-}
-
-export interface PlaceOrderInput extends OrderVenueInput {
-  request: OrderRequest;
-  /** The portfolio's cash and position in the symbol: what paper orders may spend (live: the exchange decides). */
-  balances: Balances;
-}
-
-export interface PollOrderInput extends OrderVenueInput {
-  clientOrderId: string;
-  /** Fills of this order the caller already applied to its book; `newFills` are the ones after them. Default 0. */
-  knownFillCount?: number;
-  /**
-   * Live only: keep polling with exponential backoff (0.5 s doubling to 10 s, heartbeating) while the order rests
-   * unchanged, for up to this long. 0 (default): one look. Give the activity a heartbeat timeout when using it.
-   */
-  waitMs?: number;
-}
-
-export interface CancelOrderInput extends OrderVenueInput {
-  clientOrderId: string;
-  knownFillCount?: number;
-}
-
-export interface OrderUpdate {
-  order: OrderResult;
-  /** Fills the caller has not applied yet (after knownFillCount). */
-  newFills: Fill[];
-}
-
-export interface AccountInput {
-  mode: Mode;
-  market: string;
-  portfolioId: string;
-  symbols: string[];
-  /** Paper: the portfolio's starting cash, the base of the paper account. */
-  initialCash: number;
-  /**
-   * Paper: only fills of orders whose cycle id starts with this count, i.e. this instance of the portfolio. A fresh
-   * portfolio reusing an id must not inherit an earlier one's positions from the database.
-   */
-  cyclePrefix?: string;
-}
-
-export interface ReconcileAccountInput extends AccountInput {
-  /** The cycle reconciling, so a retried activity rewrites its drift rows instead of duplicating them. */
-  cycleId?: string;
-  book: PortfolioBook;
-  /** Prices for positions the book did not know about. */
-  prices?: Record<string, number>;
-}
-
-export interface ReconcileAccountResult extends Reconciliation {
-  snapshot: AccountSnapshot;
-  /** Live: why the account's snapshot was not adopted (the book kept, an incident recorded), when it was not. */
-  suspect?: string[];
-  /** Live: drifts a second snapshot did not confirm, not adopted. */
-  unconfirmed?: Reconciliation['drifts'];
-  /** Live: drifts on assets an order of unknown outcome may have moved, not adopted until it is resolved. */
-  withheld?: Reconciliation['drifts'];
-}
-
-export type ProtectiveStopResult =
-  | { emulated: false; kind: 'paper' | Exclude<NativeStopKind, 'none'>; order: OrderResult }
-  | {
-      emulated: true;
-      /** Why the exchange cannot hold the stop: the portfolio workflow must watch the price (domain/stops.ts). */
-      reason: string;
-      stop: { clientOrderId: string; symbol: string; side: Side; quantity: number; triggerPrice: number };
-    };
-
-export interface CancelAllOpenOrdersInput extends OrderVenueInput {
-  portfolioId: string;
-  symbols: string[];
-}
-
-export interface ForeignOrder {
-  symbol: string;
-  exchangeOrderId: string;
-  clientOrderId?: string;
-  status: string;
-}
-
-export interface CancelAllResult {
-  /** The portfolio's own orders that were resting, in their final state. */
-  orders: OrderResult[];
-  /** Open orders on the account this system did not place (manual, another bot), cancelled too. */
-  foreign: ForeignOrder[];
-}
+export type {
+  AccountInput, CancelAllOpenOrdersInput, CancelAllResult, CancelOrderInput, ForeignOrder, OrderUpdate, OrderVenueInput, PlaceOrderInput,
+  PollOrderInput, ProtectiveStopResult, ReconcileAccountInput, ReconcileAccountResult,
+} from '../../domain/contracts/execution';
 
 export interface CheckExchangeInput {
   /** The portfolio's market; `live:<id>` names the exchange when EXCHANGE_ID is unset. */
@@ -427,3 +338,6 @@ export async function checkExchange(input: CheckExchangeInput): Promise<Exchange
   const settings = readExchangeSettings(source?.kind === 'live' ? source.exchangeId : undefined);
   return checkExchangeAccount(settings, input.symbols);
 }
+
+// The execution port of the cycle's contracts (domain/contracts): the compiler holds these activities to it.
+void ({ reconcileAccount, placeOrder, pollOrder, cancelOrder, placeProtectiveStop, cancelAllOpenOrders } satisfies ExecutionPort);

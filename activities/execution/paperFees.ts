@@ -5,7 +5,7 @@
  */
 import { loadCcxt } from '../market/loadCcxt';
 import { EXCHANGE_PROFILES } from './exchanges';
-import type { Fees, PaperTerms } from '../../domain/paperBroker';
+import { paperFeeSchedule, type Fees, type PaperTerms } from '../../domain/paperBroker';
 
 /** The schedules ccxt describes for the supported exchanges, as their profiles keep them (./exchanges). */
 export const DOCUMENTED_FEES: Readonly<Record<string, Fees>> = Object.fromEntries(Object.values(EXCHANGE_PROFILES).map((p) => [p.id, p.fees]));
@@ -25,10 +25,7 @@ export function exchangeFeeSchedule(exchangeId: string): Fees & { source: 'ccxt'
   return schedule;
 }
 
-/** The fees a paper order pays: the exchange's schedule when the terms or a `live:<id>` market name one, else feeRate. */
+/** The fees a paper order pays (domain/paperBroker.ts paperFeeSchedule, with the exchanges' schedules above). */
 export function paperFees(terms: PaperTerms, market: string): Fees {
-  const exchangeId = terms.exchangeId ?? /^live:([a-z0-9]+)$/.exec(market)?.[1];
-  if (!exchangeId) return { maker: terms.feeRate, taker: terms.feeRate };
-  const { maker, taker } = exchangeFeeSchedule(exchangeId);
-  return { maker, taker };
+  return paperFeeSchedule(terms, market, exchangeFeeSchedule);
 }

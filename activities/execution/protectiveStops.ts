@@ -7,12 +7,13 @@
  * fires them with the same stopTriggered() rule, so paper and live stops behave alike.
  */
 import type { Exchange, MarketInterface as Market } from 'ccxt';
+import type { NativeStopKind } from '../../domain/contracts/execution';
 import { exchangeProfile } from './exchanges';
 
 /** How far beyond the trigger a stop-limit order's limit sits, as a fraction of the trigger. */
 export const STOP_LIMIT_BUFFER = 0.01;
 
-export type NativeStopKind = 'stop-market' | 'stop-limit' | 'none';
+export type { NativeStopKind } from '../../domain/contracts/execution';
 
 /** What the exchange offers for a stop on this market (where to read it: the exchange's profile, ./exchanges). */
 export function nativeStopKind(exchange: Exchange, market: Market): NativeStopKind {

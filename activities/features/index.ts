@@ -6,6 +6,7 @@
  * it is taken from `snapshots` when the portfolio trades it. BTC/USDT itself needs no reference.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import type { ComputeFeaturesInput, FeaturePort } from '../../domain/contracts/signals';
 import type { FeatureVector, MarketSnapshot } from '../../domain/types';
 import { computeFeatureMatrix, FEATURE_TIMEFRAME, firstNonFinite, MIN_CANDLES, REFERENCE_SYMBOL } from '../../domain/features/definition';
 
@@ -13,11 +14,7 @@ export {
   FEATURE_NAMES, FEATURE_TIMEFRAME, MIN_CANDLES, REFERENCE_SYMBOL, computeFeatureMatrix,
 } from '../../domain/features/definition';
 
-export interface ComputeFeaturesInput {
-  snapshots: MarketSnapshot[];
-  /** BTC/USDT, same timeframe and window as the snapshots; optional when BTC/USDT is among them. */
-  reference?: MarketSnapshot;
-}
+export type { ComputeFeaturesInput } from '../../domain/contracts/signals';
 
 export async function computeFeatures(input: ComputeFeaturesInput): Promise<FeatureVector[]> {
   if (!input || !Array.isArray(input.snapshots)) {
@@ -92,3 +89,6 @@ function insufficientHistory(symbol: string, got: number): ApplicationFailure {
     'InsufficientHistory',
   );
 }
+
+// The features port of the cycle's contracts (domain/contracts): the compiler holds this activity to it.
+void ({ computeFeatures } satisfies FeaturePort);

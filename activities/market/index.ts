@@ -3,6 +3,7 @@
  */
 import { ApplicationFailure } from '@temporalio/common';
 import { timeframeToMs } from '../../domain/candles';
+import type { FetchMarketDataInput, FetchNextPriceInput, MarketDataPort, NextPrice } from '../../domain/contracts/market';
 import type { Candle, MarketCursor, MarketDataResult, MarketSnapshot } from '../../domain/types';
 import { assertValidCandles } from './candleChecks';
 import { fetchLiveCandles, fetchLivePrice, probeLive } from './ccxtSource';
@@ -10,39 +11,7 @@ import { parseMarketSpec } from './marketSpec';
 import { probeReplayDir, replayClosedCandles, replayMarketData, replayNextPrice } from './replaySource';
 import { simClosedCandles, simMarketData, simNextPrice } from './simMarket';
 
-export interface FetchMarketDataInput {
-  market: string;
-  symbols: string[];
-  timeframe: string;
-  limit: number;
-  cursor: MarketCursor;
-  /**
-   * Set: the `limit` newest candles CLOSED at this time (ms UTC), for reading another timeframe at a cycle's decision
-   * time (the model's 1h candles in a 5m cycle). Nothing moves: the cursor comes back as given, and no candle that
-   * closes after this time (live: or after now) is served.
-   */
-  closedBy?: number;
-  /**
-   * With closedBy, for replay and sim: the timeframe the market walks. When it is shorter than `timeframe` and divides
-   * it, the candles are that series aggregated (the prices the cycle trades); otherwise the market's own `timeframe`
-   * series. A live exchange always serves its own candles.
-   */
-  baseTimeframe?: string;
-}
-
-export interface NextPrice {
-  price: number;
-  timestamp: number;
-  /** Base volume of the candle the price opens; absent for a live ticker. 0: nothing traded (an outage candle). */
-  volume?: number;
-}
-
-export interface FetchNextPriceInput {
-  market: string;
-  symbol: string;
-  timeframe: string;
-  cursor: MarketCursor;
-}
+export type { FetchMarketDataInput, FetchNextPriceInput, NextPrice } from '../../domain/contracts/market';
 
 export type ProbeResult = { ok: true } | { ok: false; reason: string };
 
@@ -145,3 +114,6 @@ export async function probeMarket(market: string, timeoutMs = 5000): Promise<Pro
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };
   }
 }
+
+// The market-data port of the cycle's contracts (domain/contracts): the compiler holds this activity to it.
+void ({ fetchMarketData } satisfies MarketDataPort);

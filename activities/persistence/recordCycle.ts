@@ -7,6 +7,7 @@
  * exactly one copy. Orders are not children: the execution activity saved them already (saveOrder); decisions
  * only link to them.
  */
+import type { RecordPort } from '../../domain/contracts/records';
 import type { CycleRecord, FeatureVector, LlmVerdict, ModelVerdict, OrderResult, RiskDecision } from '../../domain/types';
 import { metrics } from '../metrics';
 import { openDatabase, type Db, type DbTx } from '../../prisma/database';
@@ -227,3 +228,6 @@ export async function recordCycle(record: CycleRecord, db: Db = openDatabase()):
   }
   return { cycleId: record.cycleId };
 }
+
+// The records port of the cycle's contracts (domain/contracts): the compiler holds this activity to it.
+void ({ recordCycle } satisfies RecordPort);

@@ -11,6 +11,7 @@
  * come from the version's manifest in the model registry; a version this worker does not have stays pending.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import type { MonitoringPort, ScoreMatureSignalsInput, ScoreMatureSignalsResult } from '../../domain/contracts/records';
 import type { Direction } from '../../domain/types';
 import { openDatabase, type Db } from '../../prisma/database';
 import { labelForReturn } from '../../domain/features/labels';
@@ -30,18 +31,7 @@ export const CONFIDENCE_BANDS: ReadonlyArray<{ name: string; from: number; to: n
 
 const DEFAULT_LIMIT = 500;
 
-export interface ScoreMatureSignalsInput {
-  portfolioId: string;
-  /** Most signals scored per call (oldest first); the next call continues. */
-  limit?: number;
-}
-
-export interface ScoreMatureSignalsResult {
-  scored: number;
-  unscorable: number;
-  /** Versions whose manifest this worker's registry lacks: their signals stay pending. */
-  unknownVersions: string[];
-}
+export type { ScoreMatureSignalsInput, ScoreMatureSignalsResult } from '../../domain/contracts/records';
 
 export async function scoreMatureSignals(input: ScoreMatureSignalsInput, db: Db = openDatabase()): Promise<ScoreMatureSignalsResult> {
   if (!input || typeof input.portfolioId !== 'string' || !input.portfolioId) {
@@ -167,3 +157,6 @@ async function refreshVersionMetrics(version: string, db: Db): Promise<void> {
     if (b.meanConfidence !== null) modelMetrics.meanConfidence.set(labels, b.meanConfidence);
   }
 }
+
+// The monitoring port of the cycle's contracts (domain/contracts): the compiler holds this activity to it.
+void ({ scoreMatureSignals } satisfies MonitoringPort);

@@ -4,16 +4,9 @@
  * preloaded candles with the paper broker's pure fill rules. The decisions between those calls are runCycle's,
  * the one implementation both share: a backtest trades as the live system would.
  *
- * The activity modules are imported for their types only: nothing of them runs inside a workflow.
+ * The effects are the contracts of domain/contracts, which the activities implement.
  */
-import type * as executionActivities from '../../activities/execution';
-import type * as featureActivities from '../../activities/features';
-import type * as inferenceActivities from '../../activities/inference';
-import type * as llmActivities from '../../activities/llm';
-import type * as marketActivities from '../../activities/market';
-import type * as recordActivities from '../../activities/persistence/recordCycle';
-import type * as scoringActivities from '../../activities/persistence/scoreSignals';
-import type * as riskActivities from '../../activities/risk';
+import type { CycleActivities } from '../contracts';
 import type { summarizeMarket } from '../marketStats';
 import type { StrategyOutcome } from '../strategies';
 import type { ProposeStrategiesInput } from './strategyStep';
@@ -56,16 +49,16 @@ export interface CycleEffects {
   /** A failure as `Type: message`, unwrapping Temporal's activity failures. */
   describeFailure(err: unknown): string;
 
-  fetchMarketData: Effect<typeof marketActivities.fetchMarketData>;
-  reconcileAccount: Effect<typeof executionActivities.reconcileAccount>;
-  computeFeatures: Effect<typeof featureActivities.computeFeatures>;
-  inferSignals: Effect<typeof inferenceActivities.inferSignals>;
-  validateTrades: typeof llmActivities.validateTrades;
-  assessTradeRisk: typeof riskActivities.assessTradeRisk;
-  placeOrder: typeof executionActivities.placeOrder;
-  pollOrder: typeof executionActivities.pollOrder;
-  cancelOrder: typeof executionActivities.cancelOrder;
-  placeProtectiveStop: typeof executionActivities.placeProtectiveStop;
-  recordCycle: Effect<typeof recordActivities.recordCycle>;
-  scoreMatureSignals: Effect<typeof scoringActivities.scoreMatureSignals>;
+  fetchMarketData: Effect<CycleActivities['fetchMarketData']>;
+  reconcileAccount: Effect<CycleActivities['reconcileAccount']>;
+  computeFeatures: Effect<CycleActivities['computeFeatures']>;
+  inferSignals: Effect<CycleActivities['inferSignals']>;
+  validateTrades: CycleActivities['validateTrades'];
+  assessTradeRisk: CycleActivities['assessTradeRisk'];
+  placeOrder: CycleActivities['placeOrder'];
+  pollOrder: CycleActivities['pollOrder'];
+  cancelOrder: CycleActivities['cancelOrder'];
+  placeProtectiveStop: CycleActivities['placeProtectiveStop'];
+  recordCycle: Effect<CycleActivities['recordCycle']>;
+  scoreMatureSignals: Effect<CycleActivities['scoreMatureSignals']>;
 }

@@ -18,7 +18,7 @@ import { needsLlm, planTrades, pricesOf, protectiveExits, riskReport } from '../
 import type { CycleRecord, FeatureVector, LlmVerdict, OrderRequest, OrderResult, RiskDecision, Signal } from '../types';
 import { DEFAULT_ENTRY_ORDERS } from '../config';
 import type { StrategyOutcome } from '../strategies';
-import type { OrderUpdate } from '../../activities/execution';
+import type { OrderUpdate } from '../contracts/execution';
 import { isPromise, type CycleEffects } from './effects';
 import { advance, ordersFor, outlived, reservedBy, restingStop, spendableBook, stopAction, type RestingOrder } from './restingOrders';
 import { effectiveStop } from '../risk/exits';

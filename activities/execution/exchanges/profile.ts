@@ -6,11 +6,9 @@
  * them. Adding an exchange is one such file, its line in ./index.ts and its row in
  * tests/unit/execution/exchangeProfiles.test.ts.
  */
+import type { Fees } from '../../../domain/paperBroker';
 
-export interface Fees {
-  maker: number;
-  taker: number;
-}
+export type { Fees } from '../../../domain/paperBroker';
 
 export interface ExchangeOrderSemantics {
   /** How long an order the exchange accepted may stay invisible to its order query, ms. */
