@@ -14,12 +14,12 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
 import type { InferencePort, InferSignalsInput } from '../domain/contracts/signals';
 import type { Direction, FeatureVector, Signal } from '../domain/types';
 import { modelMetrics } from './modelMetrics';
 import { readManifest, resolveModelDir, type ModelManifest } from './modelRegistry';
+import { failure } from '../domain/failures';
 
 export { resolveModelDir, type ModelManifest } from './modelRegistry';
 
@@ -54,7 +54,7 @@ export type { InferSignalsInput } from '../domain/contracts/signals';
 
 export async function inferSignals(input: InferSignalsInput): Promise<Signal[]> {
   if (!input || !Array.isArray(input.features)) {
-    throw ApplicationFailure.nonRetryable('inferSignals expects { features: FeatureVector[] }', 'InvalidInput');
+    throw failure('InvalidInput', 'inferSignals expects { features: FeatureVector[] }');
   }
   const { features } = input;
   if (features.length === 0) return [];
@@ -82,10 +82,7 @@ async function runBatch({ manifest, session }: ServedModel, features: FeatureVec
   const probs = result[outputName].data as Float32Array;
   const classCount = manifest.classes.length;
   if (probs.length !== features.length * classCount) {
-    throw ApplicationFailure.nonRetryable(
-      `model output ${outputName} has ${probs.length} values, expected ${features.length} x ${classCount}`,
-      'ModelOutputMismatch',
-    );
+    throw failure('ModelOutputMismatch', `model output ${outputName} has ${probs.length} values, expected ${features.length} x ${classCount}`);
   }
 
   return features.map((fv, row) => {
@@ -114,25 +111,16 @@ function assertMatchesManifest(fv: FeatureVector, expected: string[]): void {
   const length = Math.max(names.length, expected.length);
   for (let i = 0; i < length; i++) {
     if (names[i] !== expected[i]) {
-      throw ApplicationFailure.nonRetryable(
-        `${fv.symbol}: feature names differ from the model's at position ${i}: got ${describe(names[i])}, ` +
-          `model expects ${describe(expected[i])} (vector has ${names.length} names, model ${expected.length})`,
-        'FeatureMismatch',
-      );
+      throw failure('FeatureMismatch', `${fv.symbol}: feature names differ from the model's at position ${i}: got ${describe(names[i])}, ` +
+          `model expects ${describe(expected[i])} (vector has ${names.length} names, model ${expected.length})`);
     }
   }
   if (!Array.isArray(fv.values) || fv.values.length !== expected.length) {
-    throw ApplicationFailure.nonRetryable(
-      `${fv.symbol}: ${Array.isArray(fv.values) ? fv.values.length : 'no'} values for ${expected.length} feature names`,
-      'FeatureMismatch',
-    );
+    throw failure('FeatureMismatch', `${fv.symbol}: ${Array.isArray(fv.values) ? fv.values.length : 'no'} values for ${expected.length} feature names`);
   }
   const bad = fv.values.findIndex((v) => typeof v !== 'number' || !Number.isFinite(v));
   if (bad >= 0) {
-    throw ApplicationFailure.nonRetryable(
-      `${fv.symbol}: feature ${expected[bad]} (position ${bad}) is ${fv.values[bad]}, not a finite number`,
-      'InvalidFeatures',
-    );
+    throw failure('InvalidFeatures', `${fv.symbol}: feature ${expected[bad]} (position ${bad}) is ${fv.values[bad]}, not a finite number`);
   }
 }
 
@@ -234,25 +222,19 @@ async function openModel(dir: string): Promise<ServedModel> {
   const manifest = readManifest(dir);
   const modelFile = path.join(dir, manifest.onnx.file);
   if (!fs.existsSync(modelFile)) {
-    throw ApplicationFailure.nonRetryable(`model file ${modelFile} named by the manifest does not exist`, 'ModelNotFound');
+    throw failure('ModelNotFound', `model file ${modelFile} named by the manifest does not exist`);
   }
   const bytes = fs.readFileSync(modelFile);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   if (sha256 !== manifest.onnx.sha256) {
-    throw ApplicationFailure.nonRetryable(
-      `${modelFile} has sha256 ${sha256}, the manifest says ${manifest.onnx.sha256}: the file is not the model the manifest describes`,
-      'ModelIntegrity',
-    );
+    throw failure('ModelIntegrity', `${modelFile} has sha256 ${sha256}, the manifest says ${manifest.onnx.sha256}: the file is not the model the manifest describes`);
   }
   // Batches are a few rows: one thread each avoids contending with the worker's other activities on 2 cores.
   const session = await InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   if (!session.inputNames.includes(manifest.onnx.input.name) || !session.outputNames.includes(manifest.onnx.outputs.probabilities)) {
     await session.release();
-    throw ApplicationFailure.nonRetryable(
-      `model inputs [${session.inputNames}] / outputs [${session.outputNames}] do not match the manifest's ` +
-        `${manifest.onnx.input.name} / ${manifest.onnx.outputs.probabilities}`,
-      'ModelOutputMismatch',
-    );
+    throw failure('ModelOutputMismatch', `model inputs [${session.inputNames}] / outputs [${session.outputNames}] do not match the manifest's ` +
+        `${manifest.onnx.input.name} / ${manifest.onnx.outputs.probabilities}`);
   }
   const info: LoadedModelInfo = {
     version: manifest.version,

@@ -28,7 +28,6 @@
  * name) fails the activity, as a non-retryable `InvalidLlmInput`: retrying cannot fix it.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod/v4';
 import { FALLBACK_OUTCOME, llmPolicySchema, type LlmPolicy } from '../domain/config';
 import type { LlmPort, ValidateTradesInput } from '../domain/contracts/llm';
@@ -38,6 +37,7 @@ import { combineVotes, DEFAULT_CONSENSUS } from './llm/consensus';
 import { llmHealth } from './llm/health';
 import { askModel, LlmFailure, ollamaHost, type ModelAnswer, type Sampling } from './llm/ollamaChat';
 import { buildPrompt, PROMPT_VERSION } from './llm/prompt';
+import { failure } from '../domain/failures';
 
 export { FALLBACK_OUTCOME } from '../domain/config';
 export { installedModels, VERDICT_JSON_SCHEMA, type FallbackKind } from './llm/ollamaChat';
@@ -206,11 +206,7 @@ function assertValidInput(input: ValidateTradesInput): void {
   if (!context.success) describe('context', context.error.issues);
 
   if (problems.length > 0) {
-    throw ApplicationFailure.create({
-      type: 'InvalidLlmInput',
-      message: `validateTrades refused its input: ${problems.join('; ')}`,
-      nonRetryable: true,
-    });
+    throw failure('InvalidLlmInput', `validateTrades refused its input: ${problems.join('; ')}`);
   }
 }
 

@@ -11,8 +11,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Direction } from '../domain/types';
+import { failure } from '../domain/failures';
 
 export const DEFAULT_REGISTRY_ROOT = path.resolve(__dirname, '..', 'models', 'signal-xgb');
 const DIRECTIONS: readonly Direction[] = ['down', 'flat', 'up'];
@@ -58,10 +58,7 @@ export function modelSource(env: NodeJS.ProcessEnv = process.env): ModelSource {
 export function registryRoot(env: NodeJS.ProcessEnv = process.env): string {
   const source = modelSource(env);
   if (!source.root) {
-    throw ApplicationFailure.nonRetryable(
-      `MODEL_DIR=${source.pinnedDir} is one version directory, not a registry root: nothing can be trained into or promoted there`,
-      'NoModelRegistry',
-    );
+    throw failure('NoModelRegistry', `MODEL_DIR=${source.pinnedDir} is one version directory, not a registry root: nothing can be trained into or promoted there`);
   }
   return source.root;
 }
@@ -92,7 +89,7 @@ export function writeCurrent(root: string, version: string): void {
 
 export function versionDir(root: string, version: string): string {
   if (!VERSION_NAME.test(version)) {
-    throw ApplicationFailure.nonRetryable(`"${version}" is not a model version name`, 'ModelNotFound');
+    throw failure('ModelNotFound', `"${version}" is not a model version name`);
   }
   return path.join(root, version);
 }
@@ -104,15 +101,12 @@ export function resolveModelDir(env: NodeJS.ProcessEnv = process.env): string {
   const root = source.root!;
   const version = readCurrent(root);
   if (!version) {
-    throw ApplicationFailure.nonRetryable(
-      `no model at ${root}: expected manifest.json (a version directory) or CURRENT (a model root)` +
-        (env.MODEL_DIR ? ' (from MODEL_DIR)' : '; run `npm run train` or set MODEL_DIR'),
-      'ModelNotFound',
-    );
+    throw failure('ModelNotFound', `no model at ${root}: expected manifest.json (a version directory) or CURRENT (a model root)` +
+        (env.MODEL_DIR ? ' (from MODEL_DIR)' : '; run `npm run train` or set MODEL_DIR'));
   }
   const dir = versionDir(root, version);
   if (!fs.existsSync(path.join(dir, 'manifest.json'))) {
-    throw ApplicationFailure.nonRetryable(`${currentFile(root)} names version "${version}", but ${dir}/manifest.json does not exist`, 'ModelNotFound');
+    throw failure('ModelNotFound', `${currentFile(root)} names version "${version}", but ${dir}/manifest.json does not exist`);
   }
   return dir;
 }
@@ -136,7 +130,7 @@ export function readManifest(dir: string): ModelManifest {
   try {
     m = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (err) {
-    throw ApplicationFailure.nonRetryable(`cannot read ${file}: ${(err as Error).message}`, 'InvalidManifest');
+    throw failure('InvalidManifest', `cannot read ${file}: ${(err as Error).message}`);
   }
   const problems: string[] = [];
   if (typeof m.version !== 'string' || !m.version) problems.push('version must be a non-empty string');
@@ -152,6 +146,6 @@ export function readManifest(dir: string): ModelManifest {
   if (!(Number.isInteger(m.label?.horizonCandles) && m.label.horizonCandles > 0 && m.label.threshold >= 0)) {
     problems.push('label must give a positive integer horizonCandles and a threshold >= 0');
   }
-  if (problems.length > 0) throw ApplicationFailure.nonRetryable(`${file}: ${problems.join('; ')}`, 'InvalidManifest');
+  if (problems.length > 0) throw failure('InvalidManifest', `${file}: ${problems.join('; ')}`);
   return m;
 }

@@ -30,6 +30,7 @@ import { FALLBACK_OUTCOME, type LlmPolicy } from '../domain/config';
 import type { Fees } from '../domain/paperBroker';
 import { paperCosts, paperFeeSchedule, type PaperTerms } from '../domain/paperBroker';
 import { advanceRestingOrder, matchedThrough, placePaperOrderAt } from '../domain/paperOrderRules';
+import { describeFailure } from '../domain/failures';
 import { assessRisk } from '../domain/risk';
 import { indexAfter } from '../domain/seriesWindow';
 import { prepareMarket, proposeAt, type PreparedMarket, type StrategyConfig } from '../domain/strategies';
@@ -246,12 +247,6 @@ class WindowStats implements MarketStats {
   }
 }
 
-/** `Type: message`, as the workflow describes an activity's failure (an ApplicationFailure's type, else the error's name). */
-function describeFailure(err: unknown): string {
-  if (!(err instanceof Error)) return String(err);
-  const type = (err as { type?: unknown }).type;
-  return `${typeof type === 'string' ? type : err.name}: ${err.message}`;
-}
 
 export function createBacktestEffects(options: EffectsOptions): BacktestEffects {
   const { data, market } = options;

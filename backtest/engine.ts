@@ -2,25 +2,24 @@
  * The backtest engine: event-driven over the base timeframe's candles (the union of every symbol's times), one
  * trading cycle per candle through domain/cycle runCycle, the very function the cycle workflow runs, with the
  * in-process effects of ./effects.ts. Between cycles it keeps the portfolio's bookkeeping on MARKET time with the
- * portfolio workflow's own pure helpers: the trading day (rollDay), the day's notional and Kelly statistics
- * (bookTrades), cooldowns (cooldownsOpenedBy; an expired one is dropped as the workflow's timer would), the daily
- * loss halt, and the drawdown halt (entries stop, resting orders are cancelled, and positions sold when
- * risk.liquidateOnDrawdown says so, as the portfolio workflow's liquidation does).
+ * portfolio workflow's own pure step (domain/portfolioStep.ts: book, the day's notional and Kelly statistics,
+ * cooldowns, the daily loss halt, the drawdown peak) and takes the step's actions as the workflow does: a drawdown
+ * halt stops entries, cancels resting orders and sells positions when risk.liquidateOnDrawdown says so (the
+ * workflow's liquidation child); a cooldown is dropped when market time passes its end, as the workflow's timer
+ * would. The trading day rolls with rollDay at each new day.
  *
  * Clock: a cycle on the candle opening at t runs at t + timeframe, when that candle has closed, as it would live;
  * its market orders fill at the next candle's open (the paper broker's rule).
  */
-import { runCycle } from '../domain/cycle';
+import { runCycle, type CycleOutcome } from '../domain/cycle';
 import type { PortfolioConfig } from '../domain/config';
 import { equity, isFlat, newBook, rollDay, tradingDay } from '../domain/ledger';
 import { sellPositions } from '../domain/liquidation';
-import { bookTrades, cooldownsOpenedBy, drawdownCheck, type DailyNotional } from '../domain/portfolioBookkeeping';
+import { afterTrades, cycleInputOf, portfolioStep, type PortfolioAction, type PortfolioLedger } from '../domain/portfolioStep';
+import type { Cooldown } from '../domain/risk';
 import { dailyLossBreached } from '../domain/risk/plan';
-import type { CooldownBook } from '../domain/risk';
 import type { CycleTrade } from '../domain/bookOrder';
-import type { RestingOrder } from '../domain/cycle/restingOrders';
-import { rememberTrades } from '../domain/cycle/llmContext';
-import type { CycleRecord, MarketCursor, PortfolioBook, RiskDecision, TradeStats } from '../domain/types';
+import type { CycleRecord, PortfolioBook, RiskDecision } from '../domain/types';
 import type { BacktestData } from './data';
 import { createBacktestEffects, type BacktestEffects, type EffectsOptions, type PrecomputedSignals, type VerdictPolicy } from './effects';
 import type { CountingCache } from './llmCache';
@@ -102,18 +101,8 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
     ...(settings.askLlm && { askLlm: settings.askLlm }), ...(settings.exchangeFees && { exchangeFees: settings.exchangeFees }),
   });
 
-  let book: PortfolioBook = newBook(config.initialCash, data.timeline[0] ?? data.from);
-  let cursor: MarketCursor = { time: null };
-  const cooldowns: CooldownBook = {};
-  const lastPrices: Record<string, number> = {};
-  let dailyHaltDay: string | undefined;
-  let halt: string | undefined;
-  let peakEquity: number | undefined;
-  let tradeStats: TradeStats | undefined;
-  let dailyNotional: DailyNotional | undefined;
-  let openOrders: RestingOrder[] = [];
-  /** The LLM reviewer's memory of fills, kept as the portfolio workflow keeps it. */
-  let recentTrades: CycleTrade[] = [];
+  /** The portfolio's bookkeeping between cycles, stepped by the portfolio workflow's own pure step (domain/portfolioStep.ts). */
+  let ledger: PortfolioLedger = { book: newBook(config.initialCash, data.timeline[0] ?? data.from), cursor: { time: null }, lastPrices: {}, cooldowns: {} };
 
   const trips = new RoundTripBook();
   const refusals = new RefusalTally();
@@ -133,13 +122,13 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
       const time = t.time ?? fx.now();
       const reason = t.side === 'sell' ? exitReasonOf(decision, liquidation) : 'entry';
       const strategy = t.side === 'buy'
-        ? book.positions[t.symbol]?.strategy ?? strategyOf(decision, defaultStrategy)
+        ? ledger.book.positions[t.symbol]?.strategy ?? strategyOf(decision, defaultStrategy)
         : trips.strategyOf(t.symbol) ?? defaultStrategy;
       fills.push({ time, symbol: t.symbol, side: t.side, price: t.price, quantity, fee, intent: reason, strategy, clientOrderId: t.clientOrderId ?? '' });
       if (t.side === 'buy') trips.buy(t.symbol, strategy, time, t.price, quantity, fee);
       else trips.sell(t.symbol, time, t.price, quantity, fee, t.realizedPnl, reason);
     }
-    for (const symbol of new Set(trades.map((t) => t.symbol))) trips.settle(symbol, Boolean(book.positions[symbol]));
+    for (const symbol of new Set(trades.map((t) => t.symbol))) trips.settle(symbol, Boolean(ledger.book.positions[symbol]));
   };
 
   /**
@@ -147,21 +136,21 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
    * resting order cancelled, then every position sold when risk.liquidateOnDrawdown says so (domain/liquidation.ts).
    */
   const liquidate = async (time: number, now: number, cycleNo: number, sell: boolean) => {
+    const { cursor } = ledger;
     const venue = { mode: config.mode, market: config.market, timeframe: config.timeframe, cursor, paper: config.paper };
-    for (const order of openOrders) {
+    for (const order of ledger.openOrders ?? []) {
       const update = await fx.cancelOrder({ ...venue, clientOrderId: order.request.clientOrderId, knownFillCount: order.bookedFills });
       // The workflow books such fills at its next reconciliation; here there can be none: the cycle that just ran
       // polled every order up to this candle, and an order placed in it can only fill on later candles.
       if (update.newFills.length > 0) throw new Error(`backtest: order ${order.request.clientOrderId} filled between its poll and the liquidation's cancel`);
     }
-    openOrders = [];
+    ledger = { ...ledger, openOrders: [] };
     if (!sell) return;
     const id = `backtest-${config.portfolioId}-liquidation-${cycleNo}`;
+    const { book, lastPrices } = ledger;
     const sold = await sellPositions(book, Object.values(book.positions), { id, portfolioId: config.portfolioId, config, cursor, prices: lastPrices }, fx.placeOrder, fx.describeFailure);
-    book = sold.book;
+    ledger = { ...ledger, book: sold.book, ...afterTrades(ledger, sold.trades, dayOf(now)) };
     followTrades(sold.trades, undefined, true);
-    ({ dailyNotional, tradeStats } = bookTrades(sold.trades, dayOf(now), dailyNotional, tradeStats));
-    if (sold.trades.length > 0) recentTrades = rememberTrades(recentTrades, sold.trades);
     if (sold.errors.length > 0) decisions.push({ time, cycleNo, decisions: [], error: `liquidation left positions open: ${sold.errors.join('; ')}` });
   };
 
@@ -179,7 +168,8 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
    * exactly that below.
    */
   const quietCycle = (time: number): boolean => {
-    if (!skipQuiet || settings.signals || openOrders.length > 0 || !isFlat(book)) return false;
+    const { book } = ledger;
+    if (!skipQuiet || settings.signals || (ledger.openOrders?.length ?? 0) > 0 || !isFlat(book)) return false;
     if (dailyLossBreached(book, book.cash, limits)) return false;
     if (!config.strategies) return true;
     const outcome = fx.proposeStrategies({
@@ -189,54 +179,55 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
     return outcome.proposals.length === 0 && outcome.considered.length === 0;
   };
 
+  /** The portfolio's step after a cycle (or a quiet candle); its actions are the caller's to take, after its records. */
+  const step = (outcome: CycleOutcome, now: number, today: string): PortfolioAction[] => {
+    const stepped = portfolioStep(ledger, outcome, { now, today, limits, sideCooldowns: true });
+    ledger = stepped.state;
+    return stepped.actions;
+  };
+  /** A drawdown halt, and its liquidation; a cooldown ends on market time (above), not on a timer. */
+  const act = async (actions: PortfolioAction[], time: number, now: number, cycleNo: number) => {
+    for (const action of actions) {
+      if (action.kind !== 'drawdown-halt') continue;
+      ledger = { ...ledger, halt: action.halt };
+      await liquidate(time, now, cycleNo, action.sellPositions);
+    }
+  };
+
   for (let cycleNo = 1; ; cycleNo++) {
-    const time = fx.nextTime(cursor.time);
+    const time = fx.nextTime(ledger.cursor.time);
     if (time === null) break;
     const now = time + data.timeframeMs;
     fx.setNow(now);
-    for (const key in cooldowns) if (cooldowns[key].until <= now) delete cooldowns[key];
+    const { cooldowns } = ledger;
+    for (const key in cooldowns) if ((cooldowns[key] as Cooldown).until <= now) delete cooldowns[key];
     const today = dayOf(now);
     // rollDay returns the book as it is within its day: it (and the equity it takes) is only needed on a new day.
-    if (book.day !== today) book = rollDay(book, now, equity(book, lastPrices), limits.tradingDayOffsetMs);
+    if (ledger.book.day !== today) ledger = { ...ledger, book: rollDay(ledger.book, now, equity(ledger.book, ledger.lastPrices), limits.tradingDayOffsetMs) };
     lastRecord = undefined;
 
     if (quietCycle(time)) {
+      // What runCycle returns for such a candle: the book as it is, the closes of the symbols present, nothing traded.
       cycles += 1;
-      cursor = { time };
-      const present = fx.closesAt(time, config.symbols, lastPrices);
-      if (dailyNotional?.day !== today) ({ dailyNotional, tradeStats } = bookTrades([], today, dailyNotional, tradeStats));
-      if (present > 0) {
-        const check = drawdownCheck(peakEquity, book.cash, limits.maxDrawdown);
-        peakEquity = check.peakEquity;
-        if (check.haltReason && !halt) halt = `drawdown: ${check.haltReason}`; // nothing held: nothing to liquidate
-      }
+      const { book } = ledger;
+      const closes: Record<string, number> = {};
+      fx.closesAt(time, config.symbols, closes);
+      const quiet: CycleOutcome = {
+        status: 'completed', book, nextCursor: { time }, prices: closes, equity: book.cash, orders: [], tradedSymbols: [], trades: [], dailyLossLimitHit: false,
+      };
+      await act(step(quiet, now, today), time, now, cycleNo); // nothing held, nothing resting: a halt has nothing to liquidate
       equityCurve.push({ time: now, equity: book.cash, cash: book.cash, positions: 0 });
       continue;
     }
 
     fx.cycleId = `backtest-${config.portfolioId}-cycle-${cycleNo}`;
-    const outcome = await runCycle(
-      {
-        portfolioId: config.portfolioId, cycleNo, config, book, cursor, cooldowns,
-        dailyHalt: dailyHaltDay === today, halt, tradeStats, dailyNotional: dailyNotional?.day === today ? dailyNotional.notional : 0, openOrders,
-        ...(recentTrades.length > 0 && { recentTrades }),
-      },
-      fx,
-    );
+    const outcome = await runCycle(cycleInputOf(ledger, { portfolioId: config.portfolioId, cycleNo, config, today }), fx);
     if (outcome.status === 'exhausted') break;
     cycles += 1;
-    book = outcome.book;
-    cursor = outcome.nextCursor;
-    openOrders = outcome.openOrders ?? [];
-    Object.assign(lastPrices, outcome.prices);
-    if (outcome.dailyLossLimitHit) dailyHaltDay = today;
     const trades = outcome.trades ?? [];
-    // No trades on the same day: bookTrades would give back the same day's totals.
-    if (trades.length > 0 || dailyNotional?.day !== today) ({ dailyNotional, tradeStats } = bookTrades(trades, today, dailyNotional, tradeStats));
-    for (const [key, c] of cooldownsOpenedBy(trades, now, limits.cooldowns)) cooldowns[key] = c;
-    if (trades.length > 0) recentTrades = rememberTrades(recentTrades, trades);
-    if (trades.length > 0) followTrades(trades, lastRecord, false);
     const record = lastRecord as CycleRecord | undefined;
+    const actions = step(outcome, now, today);
+    if (trades.length > 0) followTrades(trades, record, false);
     if (record) {
       refusals.add(record.decisions, record.strategies?.considered);
       for (const v of record.verdicts) llm.count(v);
@@ -244,18 +235,12 @@ export async function runEngine(data: BacktestData, settings: EngineSettings): P
     if (keepDecisions && record && (record.decisions.length > 0 || record.error)) {
       decisions.push({ time, cycleNo, decisions: record.decisions, ...(record.error && { error: record.error }) });
     }
-
-    if (Object.keys(outcome.prices).length > 0) {
-      const check = drawdownCheck(peakEquity, outcome.equity, limits.maxDrawdown);
-      peakEquity = check.peakEquity;
-      if (check.haltReason && !halt) {
-        halt = `drawdown: ${check.haltReason}`;
-        await liquidate(time, now, cycleNo, limits.liquidateOnDrawdown);
-      }
-    }
-    equityCurve.push({ time: now, equity: equity(book, lastPrices), cash: book.cash, positions: Object.keys(book.positions).length });
+    await act(actions, time, now, cycleNo);
+    const { book } = ledger;
+    equityCurve.push({ time: now, equity: equity(book, ledger.lastPrices), cash: book.cash, positions: Object.keys(book.positions).length });
   }
 
+  const { book, lastPrices } = ledger;
   const end = equityCurve[equityCurve.length - 1].time;
   const trades = trips.closed;
   const openTrades = trips.openTrades(book.positions, lastPrices);

@@ -1,8 +1,8 @@
 /**
  * Activity stubs for the cycle workflows, one per task queue, each with explicit timeouts and a retry policy.
- * Failures that retrying cannot fix are listed so Temporal stops at the first attempt.
+ * Failures that retrying cannot fix (the catalogue's final types, ./retryPolicies.ts) stop at the first attempt.
  */
-import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type * as executionActivities from '../activities/execution';
 import type * as featureActivities from '../activities/features';
 import type * as inferenceActivities from '../activities/inference';
@@ -12,18 +12,9 @@ import type * as recordActivities from '../activities/persistence/recordCycle';
 import type * as scoringActivities from '../activities/persistence/scoreSignals';
 import type * as riskActivities from '../activities/risk';
 import { TASK_QUEUES } from './queues';
+import { retry } from './retryPolicies';
 
-/** Failures that retrying cannot fix: bad data, bad config, refused orders. */
-export const NON_RETRYABLE = [
-  'InvalidCandles', 'UnknownSymbol', 'ReplayDataMissing', 'InvalidMarketSource', 'InsufficientHistory',
-  'FeatureMismatch', 'InvalidFeatures', 'InvalidLlmInput', 'InvalidConfig', 'InsufficientFunds', 'InvalidOrder',
-  'AuthenticationFailed', 'ExchangeRejected', 'LiveTradingDisabled', 'MissingCredentials', 'NotSupported', 'UnknownOrder',
-  'InvalidInput', 'MissingReference', 'UnsupportedTimeframe', 'ModelNotFound', 'ModelIntegrity', 'InvalidManifest',
-  'ModelOutputMismatch', 'InvalidRiskLimits',
-];
-export const retry = (maximumAttempts: number): RetryPolicy => ({
-  initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts, nonRetryableErrorTypes: NON_RETRYABLE,
-});
+export { NON_RETRYABLE, retry } from './retryPolicies';
 
 export const market = proxyActivities<typeof marketActivities>({
   taskQueue: TASK_QUEUES.marketData, startToCloseTimeout: '30s', scheduleToCloseTimeout: '3m', retry: retry(6),

@@ -11,7 +11,8 @@ import { sellPositions } from '../domain/liquidation';
 import type { MarketCursor, OrderResult, PortfolioBook } from '../domain/types';
 import { workflowNow } from './workflowClock';
 import { execution, recorder } from './activityProxies';
-import { describeFailure, type CycleTrade } from './tradingCycle';
+import { describeFailure } from '../domain/failures';
+import type { CycleTrade } from './tradingCycle';
 
 const CANCEL_OPEN_ORDERS_PATCH = 'cancel-open-orders';
 

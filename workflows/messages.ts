@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ConfigPatch, PortfolioConfig, RiskLimits, RiskPatch } from '../domain/config';
 import type { RestingOrder } from '../domain/cycle/restingOrders';
+import type { Halt } from '../domain/portfolioStep';
 import type { NotifyTracker } from '../domain/notifications/derive';
 import type { CycleTrade } from '../domain/bookOrder';
 import type { Cooldown } from '../domain/risk/cooldowns';
@@ -17,11 +18,7 @@ export const emergencyStopSignal = defineSignal<[{ reason?: string }?]>('emergen
 export const setRiskLimitsUpdate = defineUpdate<RiskLimits, [RiskPatch]>('setRiskLimits');
 export const riskQuery = defineQuery<PortfolioRisk>('risk');
 
-export interface Halt {
-  kind: 'drawdown' | 'emergency';
-  reason: string;
-  since: string;
-}
+export type { Halt } from '../domain/portfolioStep';
 
 export interface LastCycle {
   cycleNo: number;

@@ -14,6 +14,7 @@ import type * as notifyActivities from '../activities/notify';
 import { BATCHING, EMPTY_QUEUE, enqueue, hasUrgent, takeBatch, type NotifierQueue } from '../domain/notifications/batching';
 import type { NotificationEvent } from '../domain/notifications/events';
 import { TASK_QUEUES } from './queues';
+import { retryWith } from './retryPolicies';
 
 export const notifySignal = defineSignal<[NotificationEvent[]]>('notify');
 
@@ -32,7 +33,7 @@ const notify = proxyActivities<typeof notifyActivities>({
   startToCloseTimeout: '1m',
   // A notify worker down for longer than this loses the batch (counted as dropped), not the notifier's queue.
   scheduleToCloseTimeout: '30m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: DELIVERY_ATTEMPTS, nonRetryableErrorTypes: ['InvalidConfig', 'InvalidInput'] },
+  retry: retryWith({ initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '10m', maximumAttempts: DELIVERY_ATTEMPTS }),
 });
 
 export interface NotifierInput {

@@ -7,15 +7,14 @@
  * sits behind a `patched()` marker and the committed histories of earlier versions keep replaying.
  */
 import {
-  ApplicationFailure, ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild, log, patched, setHandler,
+  ParentClosePolicy, allHandlersFinished, condition, continueAsNew, executeChild, log, patched, setHandler,
   sleep, upsertMemo, workflowInfo,
 } from '@temporalio/workflow';
 import { applyConfigPatch, applyRiskPatch, upgradeConfig, type ConfigPatch, type PortfolioConfig, type RiskPatch } from '../domain/config';
-import { rememberTrades } from '../domain/cycle/llmContext';
 import { cycleWorkflowId } from '../domain/ids';
 import { equity, newBook, nextTradingDayStart, rollDay, tradingDay } from '../domain/ledger';
-import { bookTrades as bookTradesPure, cooldownsOpenedBy, drawdownCheck } from '../domain/portfolioBookkeeping';
-import { cooldownKey, upgradeCooldowns, NO_TRADES, type Cooldown } from '../domain/risk';
+import { afterTrades, cycleInputOf, portfolioStep } from '../domain/portfolioStep';
+import { upgradeCooldowns, type Cooldown } from '../domain/risk';
 import { TASK_QUEUES } from './queues';
 import { clipText, stateBudgetRefusal } from '../domain/stateBudget';
 import { cycleSearchAttributes, portfolioMemo } from './visibility';
@@ -28,6 +27,7 @@ import {
 import { carriedState, sizeCallsForContinueAsNew, STATE_SIZE_PATCH } from './stateGuard';
 import { tradingCycleWorkflow, type CycleOutcome, type CycleTrade } from './tradingCycle';
 import { portfolioNotices } from './portfolioNotices';
+import { failure } from '../domain/failures';
 
 export interface PortfolioInput {
   config: PortfolioConfig;
@@ -101,9 +101,9 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
   });
   const configValidator = (patch: ConfigPatch) => {
     const check = applyConfigPatch(state.config, patch as ConfigPatch & Record<string, unknown>);
-    if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, 'InvalidConfig');
+    if (!check.ok) throw failure('InvalidConfig', check.reason);
     const tooLarge = stateBudgetRefusal({ ...state, config: check.config });
-    if (tooLarge) throw ApplicationFailure.nonRetryable(tooLarge, 'InvalidConfig');
+    if (tooLarge) throw failure('InvalidConfig', tooLarge);
     return check.config;
   };
   setHandler(
@@ -119,9 +119,9 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
   );
   const riskValidator = (patch: RiskPatch) => {
     const check = applyRiskPatch(state.config, patch);
-    if (!check.ok) throw ApplicationFailure.nonRetryable(check.reason, 'InvalidRiskLimits');
+    if (!check.ok) throw failure('InvalidRiskLimits', check.reason);
     const tooLarge = stateBudgetRefusal({ ...state, config: check.config });
-    if (tooLarge) throw ApplicationFailure.nonRetryable(tooLarge, 'InvalidRiskLimits');
+    if (tooLarge) throw failure('InvalidRiskLimits', tooLarge);
     return check.config;
   };
   setHandler(
@@ -247,22 +247,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
       return await executeChild(tradingCycleWorkflow, {
         workflowId: cycleWorkflowId(parentId, state.instanceId, state.cycleNo),
         taskQueue: TASK_QUEUES.workflows,
-        args: [{
-          portfolioId: config.portfolioId,
-          cycleNo: state.cycleNo,
-          config,
-          book: state.book,
-          cursor: state.cursor,
-          cooldowns: cooldowns(),
-          dailyHalt: state.dailyHaltDay === today(),
-          halt: state.halt ? `${state.halt.kind}: ${state.halt.reason}` : undefined,
-          tradeStats: state.tradeStats ?? NO_TRADES,
-          dailyNotional: state.dailyNotional?.day === today() ? state.dailyNotional.notional : 0,
-          // Only when there are any, so cycles of portfolios without resting orders keep their earlier input.
-          ...(state.openOrders?.length ? { openOrders: state.openOrders } : {}),
-          // The LLM reviewer's memory of the portfolio's fills (issue 15); absent until there are any, likewise.
-          ...(state.recentTrades?.length ? { recentTrades: state.recentTrades } : {}),
-        }],
+        args: [cycleInputOf(state, { portfolioId: config.portfolioId, cycleNo: state.cycleNo, config, today: today() })],
         memo: portfolioMemo(config),
         typedSearchAttributes: cycleSearchAttributes(config),
         // A cycle that has placed orders must finish and report them even if the portfolio is closed meanwhile.
@@ -279,32 +264,20 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     }
   }
 
+  /** The cycle's outcome through the portfolio's pure step (domain/portfolioStep.ts), then what it asks for, in order. */
   function applyOutcome(outcome: CycleOutcome): void {
-    state.book = outcome.book;
-    state.cursor = outcome.nextCursor;
-    state.lastPrices = { ...state.lastPrices, ...outcome.prices };
-    if (outcome.openOrders) state.openOrders = outcome.openOrders;
-    if (outcome.risk) state.lastRisk = outcome.risk;
-    if (outcome.dailyLossLimitHit) state.dailyHaltDay = today();
-    bookTrades(outcome.trades ?? []);
-
-    if (patched(SIDE_COOLDOWNS_PATCH)) {
-      for (const [key, c] of cooldownsOpenedBy(outcome.trades ?? [], workflowNow(), state.config.risk.cooldowns)) {
-        cooldowns()[key] = c;
-        armCooldown(key);
-      }
-    } else {
-      // First version: one buy cooldown per traded symbol.
-      const until = workflowNow() + state.config.risk.cooldowns.buyMs;
-      for (const symbol of new Set(outcome.tradedSymbols)) {
-        if (state.config.risk.cooldowns.buyMs <= 0) continue;
-        const key = cooldownKey(symbol, 'buy');
-        cooldowns()[key] = { symbol, kind: 'buy', until, price: outcome.prices[symbol] ?? 0 };
-        armCooldown(key);
+    const step = portfolioStep(state, outcome, { now: workflowNow(), today: today(), limits: state.config.risk, sideCooldowns: patched(SIDE_COOLDOWNS_PATCH) });
+    Object.assign(state, step.state);
+    for (const action of step.actions) {
+      if (action.kind === 'arm-cooldown') armCooldown(action.key);
+      else if (patched(RISK_CONTROLS_PATCH)) {
+        // Max drawdown from the peak halts the portfolio (and liquidates if configured) until a human resumes it.
+        state.halt = action.halt;
+        log.warn('drawdown halt', { halt: state.halt });
+        // The emergency stop: open orders are always cancelled; positions are sold only if configured.
+        requestLiquidation(action.sellPositions);
       }
     }
-
-    if (Object.keys(outcome.prices).length > 0) checkDrawdown(outcome.equity);
     state.lastCycle = {
       cycleNo: state.cycleNo,
       workflowId: cycleWorkflowId(workflowInfo().workflowId, state.instanceId, state.cycleNo),
@@ -314,24 +287,6 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
       orders: outcome.orders.length,
       equity: outcome.equity,
     } satisfies LastCycle;
-  }
-
-  function bookTrades(trades: CycleTrade[]): void {
-    const booked = bookTradesPure(trades, today(), state.dailyNotional, state.tradeStats);
-    state.dailyNotional = booked.dailyNotional;
-    state.tradeStats = booked.tradeStats;
-    if (trades.length > 0) state.recentTrades = rememberTrades(state.recentTrades, trades);
-  }
-
-  /** Max drawdown from the peak halts the portfolio (and liquidates if configured) until a human resumes it. */
-  function checkDrawdown(marked: number): void {
-    const check = drawdownCheck(state.peakEquity, marked, state.config.risk.maxDrawdown);
-    state.peakEquity = check.peakEquity;
-    if (!check.haltReason || state.halt || !patched(RISK_CONTROLS_PATCH)) return;
-    state.halt = { kind: 'drawdown', reason: check.haltReason, since: new Date(workflowNow()).toISOString() };
-    log.warn('drawdown halt', { halt: state.halt });
-    // The emergency stop: open orders are always cancelled; positions are sold only if configured.
-    requestLiquidation(state.config.risk.liquidateOnDrawdown);
   }
 
   function requestLiquidation(sellPositions: boolean): void {
@@ -359,7 +314,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
         parentClosePolicy: ParentClosePolicy.ABANDON,
       });
       state.book = outcome.book;
-      bookTrades(outcome.trades);
+      Object.assign(state, afterTrades(state, outcome.trades, today()));
       // Every resting order was cancelled first; fills they got since the last poll reach the book through the
       // next cycle's reconciliation with the account. An order whose outcome is unknown could not be cancelled
       // (it cannot be seen): it stays followed, and its symbol held, until it is found.

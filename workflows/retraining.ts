@@ -5,36 +5,37 @@
  * decision with its evidence whatever it is. Every step is an activity on the `training` queue; this code only
  * orders them and applies the rule, deterministically.
  */
-import { ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import { retrainingDecided } from '../domain/notifications/derive';
 import { workflowNow } from './workflowClock';
 import type * as trainingActivities from '../activities/training';
 import { TASK_QUEUES } from './queues';
 import { NotifierLink } from './notifierLink';
+import { retryWith } from './retryPolicies';
 import {
   checkRetrainingInput, decidePromotion, type Evaluation, type PromotionDecision, type RetrainingInput,
 } from '../domain/retraining';
+import { failure } from '../domain/failures';
 
-const NON_RETRYABLE = ['TrainingFailed', 'TrainingEnvironmentMissing', 'NoModelRegistry', 'InvalidManifest', 'ModelNotFound', 'ModelIntegrity', 'FeatureMismatch', 'InvalidMatrix', 'InvalidInput'];
 
 /** Training takes minutes on 2 cores (npm run train: well under 10); it heartbeats every 5 s. */
 const training = proxyActivities<typeof trainingActivities>({
   taskQueue: TASK_QUEUES.training,
   startToCloseTimeout: '3h',
   heartbeatTimeout: '2m',
-  retry: { initialInterval: '1m', maximumAttempts: 2, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: retryWith({ initialInterval: '1m', maximumAttempts: 2 }),
 });
 const steps = proxyActivities<typeof trainingActivities>({
   taskQueue: TASK_QUEUES.training,
   startToCloseTimeout: '15m',
-  retry: { initialInterval: '5s', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+  retry: retryWith({ initialInterval: '5s', maximumAttempts: 5 }),
 });
 // The record is what makes the decision explainable: retry it long before giving up.
 const recorder = proxyActivities<typeof trainingActivities>({
   taskQueue: TASK_QUEUES.training,
   startToCloseTimeout: '1m',
   scheduleToCloseTimeout: '1h',
-  retry: { initialInterval: '2s', maximumInterval: '1m', nonRetryableErrorTypes: ['InvalidInput'] },
+  retry: retryWith({ initialInterval: '2s', maximumInterval: '1m' }),
 });
 
 /** The decision, told to the system notifier. */
@@ -52,7 +53,7 @@ export interface RetrainingOutcome {
 
 export async function retrainingWorkflow(input: RetrainingInput = {}): Promise<RetrainingOutcome> {
   const checked = checkRetrainingInput(input);
-  if (!checked.ok) throw ApplicationFailure.nonRetryable(`invalid retraining input: ${checked.reason}`, 'InvalidInput');
+  if (!checked.ok) throw failure('InvalidInput', `invalid retraining input: ${checked.reason}`);
   const opts = checked.value;
   const { workflowId, runId } = workflowInfo();
 

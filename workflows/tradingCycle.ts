@@ -2,7 +2,8 @@
  * One trading cycle, visible as its own workflow. The cycle's logic is domain/cycle/runCycle.ts, shared with the
  * backtester; this file gives it its effects as Temporal activities, each on its own task queue with retries.
  */
-import { ActivityFailure, ApplicationFailure, log, patched, workflowInfo } from '@temporalio/workflow';
+import { log, patched, workflowInfo } from '@temporalio/workflow';
+import { describeFailure } from '../domain/failures';
 import { runCycle, type CycleEffects, type CycleInput, type CycleOutcome } from '../domain/cycle';
 import { proposeFromSnapshots } from '../domain/cycle/strategyStep';
 import { workflowNow } from './workflowClock';
@@ -15,11 +16,7 @@ export const RISK_ENGINE_PATCH = 'risk-engine-v2';
 export type { CycleInput, CycleOutcome } from '../domain/cycle';
 export type { CycleTrade } from '../domain/bookOrder';
 
-export function describeFailure(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause ?? err : err;
-  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
-  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-}
+export { describeFailure } from '../domain/failures';
 
 function activityEffects(): CycleEffects {
   return {

@@ -3,7 +3,6 @@
  * reconciliation against the portfolio's book; and the dry exchange check behind `tradectl check-exchange`.
  */
 import type { Balances as CcxtBalances, Exchange } from 'ccxt';
-import { ApplicationFailure } from '@temporalio/common';
 import type { AccountSnapshot, AssetBalance } from '../../domain/reconcile';
 import { splitSymbol } from '../../domain/reconcile';
 import { portfolioFills, unfinishedOrders } from '../persistence/orderStore';
@@ -16,6 +15,7 @@ import { loadMarkets } from './marketMetadata';
 import { marketLimits, type MarketLimits } from './orderRules';
 import { exchangeFeeSchedule } from './paperFees';
 import { nativeStopKind, type NativeStopKind } from './protectiveStops';
+import { failure } from '../../domain/failures';
 
 /** Balances from ccxt's structure: every asset held, plus the `assets` asked for (zero when absent). */
 export function balancesFrom(balance: CcxtBalances, assets: readonly string[] = []): Record<string, AssetBalance> {
@@ -47,10 +47,10 @@ export async function liveAccountSnapshot(exchange: Exchange, symbols: readonly 
  * resting orders hold (a buy holds quantity × limit, a sell its quantity), as an exchange would report it.
  */
 export async function paperAccountSnapshot(portfolioId: string, initialCash: number, symbols: readonly string[], asOf: number, cyclePrefix?: string): Promise<AccountSnapshot> {
-  if (!(initialCash >= 0) || !Number.isFinite(initialCash)) throw ApplicationFailure.nonRetryable(`initialCash must be a number >= 0, got ${initialCash}`, 'InvalidInput');
+  if (!(initialCash >= 0) || !Number.isFinite(initialCash)) throw failure('InvalidInput', `initialCash must be a number >= 0, got ${initialCash}`);
   const assets = portfolioAssets(symbols);
   const quotes = new Set(symbols.map((s) => splitSymbol(s).quote));
-  if (quotes.size !== 1) throw ApplicationFailure.nonRetryable(`paper symbols must share one quote currency, got ${[...quotes].join(', ')}`, 'InvalidInput');
+  if (quotes.size !== 1) throw failure('InvalidInput', `paper symbols must share one quote currency, got ${[...quotes].join(', ')}`);
   const [quote] = quotes;
   const totals: Record<string, number> = Object.fromEntries(assets.map((a) => [a, 0]));
   const used: Record<string, number> = Object.fromEntries(assets.map((a) => [a, 0]));

@@ -7,11 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Exchange } from 'ccxt';
-import { ApplicationFailure } from '@temporalio/common';
 import { loadCcxt } from '../market/loadCcxt';
 import { exchangeProfile } from './exchanges';
 import { readCredentials, readExchangeSettings, type Credentials, type ExchangeSettings } from './exchangeSettings';
 import { rememberSecrets } from './redaction';
+import { failure } from '../../domain/failures';
 
 type ExchangeClass = new (config: Record<string, unknown>) => Exchange;
 
@@ -38,7 +38,7 @@ export function pointRestApiAt(urls: unknown, origin: string): unknown {
 
 function exchangeClass(exchangeId: string): ExchangeClass {
   const ctor = (loadCcxt() as unknown as Record<string, ExchangeClass | undefined>)[exchangeId];
-  if (typeof ctor !== 'function') throw ApplicationFailure.nonRetryable(`ccxt has no exchange '${exchangeId}'`, 'InvalidConfig');
+  if (typeof ctor !== 'function') throw failure('InvalidConfig', `ccxt has no exchange '${exchangeId}'`);
   return ctor;
 }
 

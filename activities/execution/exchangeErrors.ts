@@ -5,10 +5,11 @@
  */
 import type { Exchange } from 'ccxt';
 import { ApplicationFailure } from '@temporalio/common';
+import { failure, type FailureType } from '../../domain/failures';
 import { loadCcxt } from '../market/loadCcxt';
 import { redact } from './redaction';
 
-/** Failure types, stable names the workflows and the README use. */
+/** The execution activities' failure types (domain/failures.ts), by what happened. */
 export const EXECUTION_FAILURES = {
   rateLimited: 'ExchangeRateLimited',
   unavailable: 'ExchangeUnavailable',
@@ -20,7 +21,7 @@ export const EXECUTION_FAILURES = {
   notSupported: 'NotSupported',
   rejected: 'ExchangeRejected',
   unexpected: 'ExecutionError',
-} as const;
+} as const satisfies Record<string, FailureType>;
 
 /** Bounds on a server's Retry-After: honour it, but neither hammer nor stall the cycle. */
 const MIN_RETRY_AFTER_MS = 1_000;
@@ -64,9 +65,8 @@ export function mapExchangeFailure(err: unknown, context: string, exchange?: Exc
   const ccxt = loadCcxt();
   const { name, message: text } = describeError(err);
   const message = redact(`${context}: ${name}: ${text}`);
-  const retry = (type: string, nextRetryDelay?: number) =>
-    ApplicationFailure.create({ message, type, nonRetryable: false, ...(nextRetryDelay !== undefined && { nextRetryDelay }) });
-  const final = (type: string) => ({ failure: ApplicationFailure.create({ message, type, nonRetryable: true }), refusedByExchange: true });
+  const retry = (type: FailureType, nextRetryDelay?: number) => failure(type, message, { ...(nextRetryDelay !== undefined && { nextRetryDelay }) });
+  const final = (type: FailureType) => ({ failure: failure(type, message), refusedByExchange: true });
 
   if (err instanceof ccxt.RateLimitExceeded || err instanceof ccxt.DDoSProtection) {
     return { failure: retry(EXECUTION_FAILURES.rateLimited, retryAfterMs(exchange)), refusedByExchange: false };

@@ -18,6 +18,7 @@
 import fs from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import { exchangeProfile, SUPPORTED_EXCHANGE_IDS } from './exchanges';
+import { failure } from '../../domain/failures';
 
 
 export interface ExchangeSettings {
@@ -82,7 +83,7 @@ export class Credentials {
 type Env = Record<string, string | undefined>;
 
 function invalidConfig(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'InvalidConfig');
+  return failure('InvalidConfig', message);
 }
 
 /**
@@ -167,10 +168,7 @@ export function readCredentials(exchangeId: string, env: Env = process.env): Cre
     (m): m is string => Boolean(m),
   );
   if (missing.length > 0) {
-    throw ApplicationFailure.nonRetryable(
-      `${exchangeId} needs ${missing.map((m) => `${m} (or ${m}_FILE)`).join(', ')} in the execution worker's environment`,
-      'MissingCredentials',
-    );
+    throw failure('MissingCredentials', `${exchangeId} needs ${missing.map((m) => `${m} (or ${m}_FILE)`).join(', ')} in the execution worker's environment`);
   }
   return new Credentials(apiKey!, secret!, password);
 }

@@ -30,6 +30,7 @@ import { exchangeClientOrderId, findExchangeOrder } from './orderLookup';
 import type { Balances, PaperTerms } from '../../domain/paperBroker';
 import { cancelPaperOrder, placePaperOrder, pollPaperOrder, type PaperVenue } from './paperOrders';
 import { nativeStopKind, stopLimitPrice, type NativeStopKind } from './protectiveStops';
+import { failure } from '../../domain/failures';
 
 export type { Balances, PaperTerms } from '../../domain/paperBroker';
 export type { ExchangeCheckReport } from './account';
@@ -49,7 +50,7 @@ export interface CheckExchangeInput {
 // Input checks: a malformed input is a bug in the caller, refused with what is wrong.
 
 function invalid(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'InvalidInput');
+  return failure('InvalidInput', message);
 }
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,36}$/;
@@ -109,7 +110,7 @@ function checkKnownFills(n: number | undefined): number {
 function liveConnection(market: string, exchangeId?: string | null): Connection {
   const source = parseMarketSpec(market);
   if (source.kind !== 'live') {
-    throw ApplicationFailure.nonRetryable(`live mode trades only on live:<exchange> market data, got market '${market}': refusing to place real orders on replayed or simulated prices`, 'InvalidConfig');
+    throw failure('InvalidConfig', `live mode trades only on live:<exchange> market data, got market '${market}': refusing to place real orders on replayed or simulated prices`);
   }
   return connect(exchangeId ?? source.exchangeId);
 }
@@ -130,7 +131,7 @@ function paperVenue(input: OrderVenueInput): PaperVenue {
 
 async function storedOrder(clientOrderId: string): Promise<StoredOrderView> {
   const stored = await findStoredOrder(checkClientOrderId(clientOrderId));
-  if (!stored) throw ApplicationFailure.nonRetryable(`no order with client order id ${clientOrderId} was placed`, 'UnknownOrder');
+  if (!stored) throw failure('UnknownOrder', `no order with client order id ${clientOrderId} was placed`);
   return stored;
 }
 

@@ -36,6 +36,7 @@ import { prepareOrder, type PreparedOrder } from './orderRules';
 import { checkPriceBand } from './priceBand';
 
 import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../../domain/liveOptIn';
+import { failure } from '../../domain/failures';
 
 export { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../../domain/liveOptIn';
 
@@ -45,10 +46,7 @@ export function liveTradingEnabled(): boolean {
 
 export function assertLiveTradingEnabled(): void {
   if (!liveTradingEnabled()) {
-    throw ApplicationFailure.nonRetryable(
-      `live order refused: set ${LIVE_OPT_IN_ENV}=${LIVE_OPT_IN_VALUE} on the execution worker to trade real money`,
-      'LiveTradingDisabled',
-    );
+    throw failure('LiveTradingDisabled', `live order refused: set ${LIVE_OPT_IN_ENV}=${LIVE_OPT_IN_VALUE} on the execution worker to trade real money`);
   }
 }
 
@@ -92,10 +90,7 @@ async function orderFills(exchange: Exchange, req: OrderRequest, order: Order, m
     const trades = await exchangeCall(exchange, `trades of order ${req.clientOrderId}`, () => exchange.fetchOrderTrades(String(order.id), req.symbol));
     if (complete(trades)) return fromTrades(trades);
     // The order says it filled more than its trades show: the exchange's trade history lags. Ask again later.
-    throw ApplicationFailure.retryable(
-      `${exchange.id} order ${req.clientOrderId} filled ${filled} but its trades add up to ${trades.reduce((s, t) => s + Number(t.amount ?? 0), 0)}: waiting for the trade history`,
-      'FillsPending',
-    );
+    throw failure('FillsPending', `${exchange.id} order ${req.clientOrderId} filled ${filled} but its trades add up to ${trades.reduce((s, t) => s + Number(t.amount ?? 0), 0)}: waiting for the trade history`);
   }
   const knownNotional = (previous?.avgPrice ?? 0) * (previous?.filledQuantity ?? 0);
   const next = cumulativeFill(order, req.side, previous?.filledQuantity ?? 0, knownNotional, assets, order.lastTradeTimestamp ?? Date.now());
@@ -111,7 +106,7 @@ async function settle(exchange: Exchange, req: OrderRequest, raw: Order, market:
       return await exchange.fetchOrder(String(raw.id), req.symbol);
     } catch (err) {
       if (err instanceof loadCcxt().OrderNotFound) {
-        throw ApplicationFailure.retryable(`${exchange.id} does not show order ${req.clientOrderId} (id ${String(raw.id)}) yet: looking again`, 'OrderLookupInconsistent');
+        throw failure('OrderLookupInconsistent', `${exchange.id} does not show order ${req.clientOrderId} (id ${String(raw.id)}) yet: looking again`);
       }
       throw toExecutionFailure(err, `${exchange.id} order ${req.clientOrderId}`, exchange);
     }
@@ -190,10 +185,7 @@ export async function placeLiveOrder(req: OrderRequest, target: LiveOrderTarget,
     const settled = await resolveOrMarkUnknown(ambiguity, stored.savedAt, 'an earlier attempt sent it and got no usable answer');
     if (settled) return settled;
   } else if (stored) {
-    throw ApplicationFailure.retryable(
-      `${exchange.id} does not (yet) show order ${req.clientOrderId}, which it reported as ${stored.result.status}: not placing it again`,
-      'OrderLookupInconsistent',
-    );
+    throw failure('OrderLookupInconsistent', `${exchange.id} does not (yet) show order ${req.clientOrderId}, which it reported as ${stored.result.status}: not placing it again`);
   }
 
   const preparation = prepareOrder(exchange, market, req);
@@ -231,7 +223,7 @@ export async function placeLiveOrder(req: OrderRequest, target: LiveOrderTarget,
   if (!answersFor(exchange, created, req)) {
     const settled = await resolveOrMarkUnknown(ambiguity, sentAt, `${exchange.id} answered the create with an order of unexpected shape (id ${JSON.stringify((created as { id?: unknown } | undefined)?.id)})`);
     if (settled) return settled;
-    throw ApplicationFailure.retryable(`${exchange.id} answered the create of ${req.clientOrderId} with an unexpected shape and shows no such order: looking again`, EXECUTION_FAILURES.badResponse);
+    throw failure(EXECUTION_FAILURES.badResponse, `${exchange.id} answered the create of ${req.clientOrderId} with an unexpected shape and shows no such order: looking again`);
   }
   return adopt(req, created, market, target, undefined, false);
 }
@@ -355,7 +347,7 @@ export async function pollLiveOrder(req: OrderRequest, stored: OrderResult, targ
     findExchangeOrder(exchange, { symbol: req.symbol, clientOrderId: req.clientOrderId, type: req.type, exchangeOrderId: stored.exchangeOrderId }),
   );
   if (!found) {
-    throw ApplicationFailure.retryable(`${exchange.id} does not (yet) show order ${req.clientOrderId} (${stored.status})`, 'OrderLookupInconsistent');
+    throw failure('OrderLookupInconsistent', `${exchange.id} does not (yet) show order ${req.clientOrderId} (${stored.status})`);
   }
   const result = await settle(exchange, req, found, market, stored, false);
   await saveOrder(req, result, target.context);
@@ -387,7 +379,7 @@ export async function cancelLiveOrder(
   let order = await exchangeCall(exchange, `look up order ${req.clientOrderId}`, () => findExchangeOrder(exchange, lookup));
   if (!order) {
     if (stored && stored.status !== 'submitted') {
-      throw ApplicationFailure.retryable(`${exchange.id} does not (yet) show order ${req.clientOrderId} (${stored.status}) to cancel`, 'OrderLookupInconsistent');
+      throw failure('OrderLookupInconsistent', `${exchange.id} does not (yet) show order ${req.clientOrderId} (${stored.status}) to cancel`);
     }
     if (stored) {
       // Saved as about to be sent: it may be on the exchange all the same. Resolve before calling it never sent.
@@ -416,7 +408,7 @@ export async function cancelLiveOrder(
   const settled = await settle(exchange, req, order, market, stored, false);
   if (isResting(settled.status)) {
     await saveOrder(req, settled, target.context);
-    throw ApplicationFailure.retryable(`${exchange.id} has not confirmed the cancel of order ${req.clientOrderId} yet`, 'CancelPending');
+    throw failure('CancelPending', `${exchange.id} has not confirmed the cancel of order ${req.clientOrderId} yet`);
   }
   const result: OrderResult = settled.status === 'cancelled' && outcome === 'expired' ? { ...settled, status: 'expired' } : settled;
   await saveOrder(req, result, target.context);

@@ -5,11 +5,11 @@
  * and dropped from the cache, and a symbol missing from a cached list reloads the list once before it is refused.
  */
 import type { Exchange, MarketInterface as Market } from 'ccxt';
-import { ApplicationFailure } from '@temporalio/common';
 import { recordIncident } from '../persistence/incidentStore';
 import { logWarn } from './activityContext';
 import { ensureMarkets } from './connector';
 import { EXECUTION_FAILURES, toExecutionFailure } from './exchangeErrors';
+import { failure } from '../../domain/failures';
 
 /** A reload for a missing symbol at most this often per instance: an unknown symbol must not hammer the exchange. */
 const RELOAD_EVERY_MS = 30_000;
@@ -36,7 +36,7 @@ async function refuse(exchange: Exchange, detail: string): Promise<never> {
     key: `market-metadata-refused|${exchange.id}|${Math.floor(Date.now() / 60_000)}`, kind: 'market-metadata-refused', severity: 'warning',
     venue: exchange.id, detail: `${exchange.id} market list refused (not cached, will be loaded again): ${detail}`, detectedAt: Date.now(),
   }).catch(() => undefined);
-  throw ApplicationFailure.retryable(`${exchange.id} market list refused: ${detail}`, EXECUTION_FAILURES.badResponse);
+  throw failure(EXECUTION_FAILURES.badResponse, `${exchange.id} market list refused: ${detail}`);
 }
 
 /** Loads (or reuses) the market list; an implausible one is dropped and fails retryably. */
@@ -66,5 +66,5 @@ export async function tradableMarket(exchange: Exchange, symbol: string): Promis
   const market = lookup();
   if (usable(market)) return market;
   if (market !== undefined && (market as Market).spot !== false) await refuse(exchange, `${symbol} is listed without its precision`);
-  throw ApplicationFailure.nonRetryable(`${exchange.id} has no spot market ${symbol}`, EXECUTION_FAILURES.unknownSymbol);
+  throw failure(EXECUTION_FAILURES.unknownSymbol, `${exchange.id} has no spot market ${symbol}`);
 }

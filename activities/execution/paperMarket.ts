@@ -3,7 +3,6 @@
  * candles after they were placed, and slippage needs recent volatility and volume. The paper clock is the market
  * cursor (the newest candle a cycle has seen), so replay and sim orders age with the replay, not the wall clock.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { timeframeToMs } from '../../domain/candles';
 import { CONDITION_WINDOW, marketConditions, type MarketConditions } from '../../domain/paperMatching';
 import type { Candle } from '../../domain/types';
@@ -12,6 +11,7 @@ import { parseMarketSpec } from '../market/marketSpec';
 import { loadReplaySeries } from '../market/replaySource';
 import { indexAfter } from '../../domain/seriesWindow';
 import { SIM_EPOCH_MS, simSeries } from '../market/simMarket';
+import { failure } from '../../domain/failures';
 
 /** Most candles a live source is asked for at once (exchanges cap a page at 500 to 1000). */
 const LIVE_PAGE = 1_000;
@@ -20,7 +20,7 @@ function tfMs(timeframe: string): number {
   try {
     return timeframeToMs(timeframe);
   } catch (err) {
-    throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidTimeframe');
+    throw failure('InvalidTimeframe', (err as Error).message);
   }
 }
 

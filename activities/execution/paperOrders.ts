@@ -8,7 +8,6 @@
  * cursor adds nothing. On a live market, poll a resting paper order at least once per 1000 candles (the most a
  * poll fetches).
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { timeframeToMs } from '../../domain/candles';
 import { isFinal } from '../../domain/orderLifecycle';
 import type { MarketCursor, OrderRequest, OrderResult } from '../../domain/types';
@@ -18,6 +17,7 @@ import { paperCosts, type Balances, type PaperTerms } from '../../domain/paperBr
 import { advanceRestingOrder, matchedThrough, placePaperOrderAt } from '../../domain/paperOrderRules';
 import { paperFees } from './paperFees';
 import { candlesBetween, conditionsAt } from './paperMarket';
+import { failure } from '../../domain/failures';
 
 export interface PaperVenue {
   market: string;
@@ -28,7 +28,7 @@ export interface PaperVenue {
 
 function cursorTime(venue: PaperVenue, what: string): number {
   if (venue.cursor?.time === null || !Number.isFinite(venue.cursor?.time)) {
-    throw ApplicationFailure.nonRetryable(`${what} on ${venue.market} needs the cursor of a fetched cycle, got ${JSON.stringify(venue.cursor)}`, 'InvalidInput');
+    throw failure('InvalidInput', `${what} on ${venue.market} needs the cursor of a fetched cycle, got ${JSON.stringify(venue.cursor)}`);
   }
   return venue.cursor.time;
 }
@@ -56,7 +56,7 @@ export async function placePaperOrder(req: OrderRequest, venue: PaperVenue, bala
  */
 export async function pollPaperOrder(req: OrderRequest, stored: OrderResult, venue: PaperVenue, context: OrderContext): Promise<OrderResult> {
   if (isFinal(stored.status)) return stored;
-  if (stored.placedAt === undefined) throw ApplicationFailure.nonRetryable(`paper order ${req.clientOrderId} has no placement time`, 'InvalidOrderState');
+  if (stored.placedAt === undefined) throw failure('InvalidOrderState', `paper order ${req.clientOrderId} has no placement time`);
   const now = cursorTime(venue, `poll of ${req.clientOrderId}`);
   const candles = await candlesBetween(venue.market, req.symbol, venue.timeframe, matchedThrough(stored), now);
   const costs = await costsFor(req, venue, stored.placedAt);

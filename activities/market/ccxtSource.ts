@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Candle } from '../../domain/types';
 import { publicExchange, restOverrideFor } from '../execution/connector';
 import { loadCcxt } from './loadCcxt';
+import { failure } from '../../domain/failures';
 
 type ExchangeClass = new (config: Record<string, unknown>) => ccxt.Exchange;
 
@@ -20,10 +21,7 @@ const exchanges = new Map<string, ccxt.Exchange>();
 
 function exchangeClass(exchangeId: string): ExchangeClass {
   if (!exchangeIds().includes(exchangeId)) {
-    throw ApplicationFailure.nonRetryable(
-      `market 'live:${exchangeId}': '${exchangeId}' is not a ccxt exchange id (e.g. binance, kraken, coinbase)`,
-      'InvalidMarketSource',
-    );
+    throw failure('InvalidMarketSource', `market 'live:${exchangeId}': '${exchangeId}' is not a ccxt exchange id (e.g. binance, kraken, coinbase)`);
   }
   return (loadCcxt() as unknown as Record<string, ExchangeClass>)[exchangeId];
 }
@@ -45,15 +43,13 @@ export function toMarketFailure(err: unknown, context: string): unknown {
   const ccxt = loadCcxt();
   if (err instanceof ApplicationFailure || !(err instanceof ccxt.BaseError)) return err;
   const message = `${context}: ${err.message}`;
-  const fail = (type: string, nonRetryable: boolean) =>
-    ApplicationFailure.create({ message, type, nonRetryable, cause: err });
-  if (err instanceof ccxt.RateLimitExceeded || err instanceof ccxt.DDoSProtection) return fail('MarketRateLimited', false);
-  if (err instanceof ccxt.NetworkError) return fail('MarketUnreachable', false);
+  if (err instanceof ccxt.RateLimitExceeded || err instanceof ccxt.DDoSProtection) return failure('MarketRateLimited', message, { cause: err });
+  if (err instanceof ccxt.NetworkError) return failure('MarketUnreachable', message, { cause: err });
   // Garbled or empty answers are usually a passing exchange hiccup.
-  if (err instanceof ccxt.OperationFailed) return fail('MarketBadResponse', false);
-  if (err instanceof ccxt.BadSymbol) return fail('UnknownSymbol', true);
-  if (err instanceof ccxt.NotSupported) return fail('InvalidMarketSource', true);
-  return fail('ExchangeError', true);
+  if (err instanceof ccxt.OperationFailed) return failure('MarketBadResponse', message, { cause: err });
+  if (err instanceof ccxt.BadSymbol) return failure('UnknownSymbol', message, { cause: err });
+  if (err instanceof ccxt.NotSupported) return failure('InvalidMarketSource', message, { cause: err });
+  return failure('ExchangeError', message, { cause: err });
 }
 
 /**
@@ -71,14 +67,11 @@ async function callExchange<T>(exchange: ccxt.Exchange, context: string, call: (
 
 function assertCapabilities(exchange: ccxt.Exchange, exchangeId: string, timeframe: string): void {
   if (!exchange.has['fetchOHLCV']) {
-    throw ApplicationFailure.nonRetryable(`market 'live:${exchangeId}': exchange has no public candles (fetchOHLCV)`, 'InvalidMarketSource');
+    throw failure('InvalidMarketSource', `market 'live:${exchangeId}': exchange has no public candles (fetchOHLCV)`);
   }
   const timeframes = exchange.timeframes as Record<string, unknown> | undefined;
   if (timeframes && Object.keys(timeframes).length > 0 && !(timeframe in timeframes)) {
-    throw ApplicationFailure.nonRetryable(
-      `market 'live:${exchangeId}' has no ${timeframe} candles; it offers ${Object.keys(timeframes).join(', ')}`,
-      'UnsupportedTimeframe',
-    );
+    throw failure('UnsupportedTimeframe', `market 'live:${exchangeId}' has no ${timeframe} candles; it offers ${Object.keys(timeframes).join(', ')}`);
   }
 }
 
@@ -158,7 +151,7 @@ export async function fetchLivePrice(exchangeId: string, symbol: string): Promis
   const ticker = await callExchange(exchange, `live:${exchangeId} ${symbol} ticker`, () => exchange.fetchTicker(symbol));
   const price = ticker.last ?? ticker.close;
   if (typeof price !== 'number' || !Number.isFinite(price) || price <= 0) {
-    throw ApplicationFailure.retryable(`live:${exchangeId} ${symbol} ticker has no usable last price (${String(price)})`, 'MarketBadResponse');
+    throw failure('MarketBadResponse', `live:${exchangeId} ${symbol} ticker has no usable last price (${String(price)})`);
   }
   return { price, timestamp: ticker.timestamp ?? Date.now() };
 }

@@ -10,20 +10,21 @@ import { fetchLiveCandles, fetchLivePrice, probeLive } from './ccxtSource';
 import { parseMarketSpec } from './marketSpec';
 import { probeReplayDir, replayClosedCandles, replayMarketData, replayNextPrice } from './replaySource';
 import { simClosedCandles, simMarketData, simNextPrice } from './simMarket';
+import { failure } from '../../domain/failures';
 
 export type { FetchMarketDataInput, FetchNextPriceInput, NextPrice } from '../../domain/contracts/market';
 
 export type ProbeResult = { ok: true } | { ok: false; reason: string };
 
 function invalidInput(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'InvalidInput');
+  return failure('InvalidInput', message);
 }
 
 function timeframeMs(timeframe: string): number {
   try {
     return timeframeToMs(timeframe);
   } catch (err) {
-    throw ApplicationFailure.nonRetryable((err as Error).message, 'InvalidTimeframe');
+    throw failure('InvalidTimeframe', (err as Error).message);
   }
 }
 

@@ -15,6 +15,7 @@ import { aggregateCandles, aggregates, lastClosedOpen, MODEL_TIMEFRAME_MS, model
 import { toInvalidCandles } from './candleChecks';
 import { symbolFilePart } from './marketSpec';
 import { firstFullWindowTime, indexAfter, nextTimeAfter, windowEndingAt } from '../../domain/seriesWindow';
+import { failure } from '../../domain/failures';
 
 interface CachedSeries {
   mtimeMs: number;
@@ -28,7 +29,7 @@ const seriesCache = new Map<string, CachedSeries>();
 const PREFERRED_EXCHANGE = 'binance';
 
 function missing(message: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(message, 'ReplayDataMissing');
+  return failure('ReplayDataMissing', message);
 }
 
 /** Picks `<exchange>_<BASE>-<QUOTE>_<tf>.csv`, binance first when several exchanges have the pair. */

@@ -10,12 +10,12 @@
  */
 import { createHash } from 'node:crypto';
 import { Context, log } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
 import { redactValues } from '../execution/redaction';
 import { EVENT_CATALOGUE, type NotificationEvent } from '../../domain/notifications/events';
 import { DeliveryError, type NotificationChannel } from './channel';
 import { notifyMetrics } from './metrics';
 import { loadChannels, matches } from './registry';
+import { failure } from '../../domain/failures';
 
 export interface DeliveryInput {
   notifierId: string;
@@ -47,7 +47,7 @@ type Done = Record<string, 'delivered' | 'refused' | 'skipped'>;
 
 function checkInput(input: DeliveryInput): void {
   const ok = input && typeof input.notifierId === 'string' && Array.isArray(input.batch) && input.batch.every((e) => e && typeof e.id === 'string' && e.kind in EVENT_CATALOGUE);
-  if (!ok) throw ApplicationFailure.nonRetryable('deliverNotifications expects { notifierId, batch: NotificationEvent[] } with catalogued kinds', 'InvalidInput');
+  if (!ok) throw failure('InvalidInput', 'deliverNotifications expects { notifierId, batch: NotificationEvent[] } with catalogued kinds');
 }
 
 /** The same for every attempt of one batch, so a receiver can key on it. */
@@ -116,5 +116,5 @@ export async function deliverNotifications(input: DeliveryInput): Promise<Delive
     log.error('notifications given up after their last attempt', { attempt, failures: summary });
     return report;
   }
-  throw ApplicationFailure.create({ message: `delivery failed, retrying in ${delay} ms: ${summary}`, type: 'NotificationDeliveryFailed', nextRetryDelay: delay });
+  throw failure('NotificationDeliveryFailed', `delivery failed, retrying in ${delay} ms: ${summary}`, { nextRetryDelay: delay });
 }

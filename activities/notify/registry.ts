@@ -17,6 +17,7 @@ import { email } from './email';
 import { slack } from './slack';
 import { telegram } from './telegram';
 import { webhook } from './webhook';
+import { failure } from '../../domain/failures';
 
 export const CHANNELS: readonly ChannelDefinition[] = [slack, telegram, discord, email, webhook];
 
@@ -62,7 +63,7 @@ export function configuredChannels(env: Env = process.env): NotificationChannel[
       if (channel) channels.push(channel);
     } catch (err) {
       if (err instanceof ApplicationFailure) throw err;
-      throw ApplicationFailure.nonRetryable(`notification channel ${def.name}: ${(err as Error).message}`, 'InvalidConfig');
+      throw failure('InvalidConfig', `notification channel ${def.name}: ${(err as Error).message}`);
     }
   }
   return channels;

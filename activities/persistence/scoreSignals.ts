@@ -10,7 +10,6 @@
  * (paused, stopped) cannot be scored, and is recorded as `unscorable` with the reason. Horizon and threshold
  * come from the version's manifest in the model registry; a version this worker does not have stays pending.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import type { MonitoringPort, ScoreMatureSignalsInput, ScoreMatureSignalsResult } from '../../domain/contracts/records';
 import type { Direction } from '../../domain/types';
 import { openDatabase, type Db } from '../../prisma/database';
@@ -18,6 +17,7 @@ import { labelForReturn } from '../../domain/features/labels';
 import { FEATURE_CANDLE_MS } from '../../domain/features/definition';
 import { modelMetrics } from '../modelMetrics';
 import { findManifest } from '../modelRegistry';
+import { failure } from '../../domain/failures';
 
 /** Confidence bands of the monitoring metrics (band `all` covers every signal). */
 export const CONFIDENCE_BANDS: ReadonlyArray<{ name: string; from: number; to: number }> = [
@@ -35,10 +35,10 @@ export type { ScoreMatureSignalsInput, ScoreMatureSignalsResult } from '../../do
 
 export async function scoreMatureSignals(input: ScoreMatureSignalsInput, db: Db = openDatabase()): Promise<ScoreMatureSignalsResult> {
   if (!input || typeof input.portfolioId !== 'string' || !input.portfolioId) {
-    throw ApplicationFailure.nonRetryable('scoreMatureSignals expects { portfolioId: string; limit?: number }', 'InvalidInput');
+    throw failure('InvalidInput', 'scoreMatureSignals expects { portfolioId: string; limit?: number }');
   }
   const limit = input.limit ?? DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1) throw ApplicationFailure.nonRetryable(`limit must be a positive integer, got ${limit}`, 'InvalidInput');
+  if (!Number.isInteger(limit) || limit < 1) throw failure('InvalidInput', `limit must be a positive integer, got ${limit}`);
   const { portfolioId } = input;
   const inPortfolio = { cycle: { portfolioId } };
 

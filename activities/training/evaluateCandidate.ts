@@ -9,9 +9,9 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { InferenceSession, Tensor } from 'onnxruntime-node';
-import { ApplicationFailure } from '@temporalio/common';
 import type { Evaluation, ModelScore } from '../../domain/retraining';
 import { readCurrent, readManifest, registryRoot, versionDir, type ModelManifest } from '../modelRegistry';
+import { failure } from '../../domain/failures';
 
 const HOUR_MS = 3_600_000;
 const CHUNK_ROWS = 8192;
@@ -35,7 +35,7 @@ export async function evaluateCandidate(input: EvaluateCandidateInput): Promise<
   const root = registryRoot();
   const candidate = readManifest(versionDir(root, input.candidateVersion));
   const test = candidate.windows?.test;
-  if (!test) throw ApplicationFailure.nonRetryable(`candidate ${candidate.version} has no test window in its manifest`, 'InvalidManifest');
+  if (!test) throw failure('InvalidManifest', `candidate ${candidate.version} has no test window in its manifest`);
 
   const currentVersion = readCurrent(root);
   let current: ModelManifest | null = null;
@@ -102,13 +102,13 @@ function embargoOf(m: ModelManifest): number {
 function readWindow(prefix: string, model: ModelManifest, from: number, to: number): WindowRows {
   const meta = JSON.parse(fs.readFileSync(`${prefix}.meta.json`, 'utf8')) as { featureNames: string[]; matrix: { rows: number } };
   if (meta.featureNames.join(',') !== model.featureNames.join(',')) {
-    throw ApplicationFailure.nonRetryable(`${prefix}: the matrix's features differ from candidate ${model.version}'s`, 'FeatureMismatch');
+    throw failure('FeatureMismatch', `${prefix}: the matrix's features differ from candidate ${model.version}'s`);
   }
   const width = meta.featureNames.length;
   const buf = fs.readFileSync(`${prefix}.f32`);
   const all = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
   if (all.length !== meta.matrix.rows * width) {
-    throw ApplicationFailure.nonRetryable(`${prefix}.f32 has ${all.length} values, expected ${meta.matrix.rows} x ${width}`, 'InvalidMatrix');
+    throw failure('InvalidMatrix', `${prefix}.f32 has ${all.length} values, expected ${meta.matrix.rows} x ${width}`);
   }
   const lines = fs.readFileSync(`${prefix}.rows.csv`, 'utf8').split('\n');
   const picked: number[] = [];
@@ -134,7 +134,7 @@ async function score(dir: string, manifest: ModelManifest, rows: WindowRows): Pr
   const bytes = fs.readFileSync(`${dir}/${manifest.onnx.file}`);
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== manifest.onnx.sha256) {
-    throw ApplicationFailure.nonRetryable(`${dir}/${manifest.onnx.file}: sha256 ${sha} differs from the manifest's`, 'ModelIntegrity');
+    throw failure('ModelIntegrity', `${dir}/${manifest.onnx.file}: sha256 ${sha} differs from the manifest's`);
   }
   const session = await InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   try {

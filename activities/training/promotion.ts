@@ -6,11 +6,11 @@
  * overwritten by a decision taken against another model. Inference workers pick the new CURRENT up within
  * their reload check, without a restart (activities/inference.ts).
  */
-import { ApplicationFailure } from '@temporalio/common';
 import type { Evaluation, PromotionDecision } from '../../domain/retraining';
 import { openDatabase, type Db } from '../../prisma/database';
 import { modelMetrics } from '../modelMetrics';
 import { readCurrent, readManifest, registryRoot, versionDir, writeCurrent } from '../modelRegistry';
+import { failure } from '../../domain/failures';
 
 export interface PromoteModelInput {
   version: string;
@@ -58,7 +58,7 @@ export interface RetrainingRecord {
 /** Activity: stores the decision with its evidence; idempotent by workflow id. */
 export async function recordRetrainingDecision(record: RetrainingRecord, db: Db = openDatabase()): Promise<{ id: string }> {
   if (!record?.workflowId || !record.candidateVersion || !record.decision) {
-    throw ApplicationFailure.nonRetryable('recordRetrainingDecision expects { workflowId, candidateVersion, evaluation, decision }', 'InvalidInput');
+    throw failure('InvalidInput', 'recordRetrainingDecision expects { workflowId, candidateVersion, evaluation, decision }');
   }
   const { evaluation: e, decision: d } = record;
   const promoted = d.promote && record.promotion?.promoted === true;

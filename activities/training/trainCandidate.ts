@@ -16,6 +16,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { TrainingProfile } from '../../domain/retraining';
 import { registryRoot } from '../modelRegistry';
+import { failure } from '../../domain/failures';
 
 const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 const HEARTBEAT_EVERY_MS = 5_000;
@@ -60,7 +61,7 @@ export async function trainCandidate(input: TrainCandidateInput): Promise<TrainC
     '-u', path.join(PROJECT_ROOT, 'models', 'train.py'), '--features', matrix, '--registry', root, '--profile', input.profile,
   ]);
   const line = train.stdout.split('\n').find((l) => l.startsWith('RESULT '));
-  if (!line) throw ApplicationFailure.nonRetryable('models/train.py finished without its RESULT line', 'TrainingFailed');
+  if (!line) throw failure('TrainingFailed', 'models/train.py finished without its RESULT line');
   const summary = JSON.parse(line.slice('RESULT '.length)) as Record<string, unknown> & { version: string; testWindow: TrainCandidateResult['testWindow'] };
   return { version: summary.version, matrix, testWindow: summary.testWindow, summary, durationMs: Date.now() - started };
 
@@ -87,7 +88,7 @@ export async function trainCandidate(input: TrainCandidateInput): Promise<TrainC
       ctx.cancellationSignal.addEventListener('abort', onCancel);
       child.on('error', (err) => {
         clearInterval(beat);
-        reject(ApplicationFailure.nonRetryable(`${step}: cannot run ${command}: ${err.message}`, 'TrainingEnvironmentMissing'));
+        reject(failure('TrainingEnvironmentMissing', `${step}: cannot run ${command}: ${err.message}`));
       });
       child.on('close', (code, signal) => {
         clearInterval(beat);
@@ -97,10 +98,10 @@ export async function trainCandidate(input: TrainCandidateInput): Promise<TrainC
         const tail = (stderr.trim() || stdout.trim()).split('\n').slice(-15).join('\n');
         if (signal) {
           // Killed from outside (OOM killer, a shutting-down worker): another attempt may well succeed.
-          return reject(ApplicationFailure.retryable(`${step} was killed by ${signal}:\n${tail}`, 'TrainingInterrupted'));
+          return reject(failure('TrainingInterrupted', `${step} was killed by ${signal}:\n${tail}`));
         }
         // The pipeline is deterministic: what failed once (missing data, a bug) fails again.
-        reject(ApplicationFailure.nonRetryable(`${step} failed (exit ${code}):\n${tail}`, 'TrainingFailed'));
+        reject(failure('TrainingFailed', `${step} failed (exit ${code}):\n${tail}`));
       });
     });
   }

@@ -3,7 +3,9 @@
  * engine (patch 'risk-engine-v2', see tradingCycle.ts) still replay, and so that a cycle that was in flight during
  * the upgrade finishes as it began. Do not change it; delete it with the patch once no such cycle can be running.
  */
-import { ActivityFailure, ApplicationFailure, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
+// The one describeFailure (it was a copy here): the same words for every failure a workflow sees.
+import { describeFailure } from '../../domain/failures';
 import { clientOrderId } from '../../domain/ids';
 import { applyFill, equity } from '../../domain/ledger';
 import type { CycleRecord, FeatureVector, LlmVerdict, OrderResult, RiskDecision, Signal } from '../../domain/types';
@@ -12,11 +14,6 @@ import { execution, features, inference, llmFor, market, recorder, risk } from '
 import type { CycleInput, CycleOutcome } from '../../domain/cycle';
 import { planTrades } from './planTradesV1';
 
-function describeFailure(err: unknown): string {
-  const cause = err instanceof ActivityFailure ? err.cause ?? err : err;
-  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
-  return cause instanceof Error ? `${cause.name}: ${cause.message}` : String(cause);
-}
 
 export async function tradingCycleV1(input: CycleInput): Promise<CycleOutcome> {
   const { config } = input;
