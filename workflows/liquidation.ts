@@ -13,8 +13,9 @@ import { workflowNow } from './workflowClock';
 import { execution, recorder } from './activityProxies';
 import { describeFailure } from '../domain/failures';
 import type { CycleTrade } from './tradingCycle';
+import type { PatchId } from './patches';
 
-const CANCEL_OPEN_ORDERS_PATCH = 'cancel-open-orders';
+const CANCEL_OPEN_ORDERS_PATCH: PatchId = 'cancel-open-orders';
 
 export interface LiquidationInput {
   portfolioId: string;

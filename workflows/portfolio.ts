@@ -28,6 +28,7 @@ import { carriedState, sizeCallsForContinueAsNew, STATE_SIZE_PATCH } from './sta
 import { tradingCycleWorkflow, type CycleOutcome, type CycleTrade } from './tradingCycle';
 import { portfolioNotices } from './portfolioNotices';
 import { failure } from '../domain/failures';
+import type { PatchId } from './patches';
 
 export interface PortfolioInput {
   config: PortfolioConfig;
@@ -38,11 +39,11 @@ export interface PortfolioInput {
 /** Guard in case the server does not suggest continue-as-new (older servers never do). */
 const MAX_HISTORY_EVENTS = 20_000;
 /** Per-kind cooldown timers (buy, sell, hold) instead of one timer per traded symbol. */
-const SIDE_COOLDOWNS_PATCH = 'side-cooldowns';
+const SIDE_COOLDOWNS_PATCH: PatchId = 'side-cooldowns';
 /** A durable timer that rolls the trading day at its boundary, not only when a cycle starts. */
-const DAILY_RESET_PATCH = 'daily-reset-timer';
+const DAILY_RESET_PATCH: PatchId = 'daily-reset-timer';
 /** Drawdown halt and the liquidations that emergency stops and halts start. */
-const RISK_CONTROLS_PATCH = 'risk-controls';
+const RISK_CONTROLS_PATCH: PatchId = 'risk-controls';
 
 /** Brings state saved by an earlier version (continue-as-new, resume) up to the current shape. */
 function upgradeState(input: PortfolioInput): PortfolioState {

@@ -15,8 +15,9 @@ import type { PortfolioBook } from '../domain/types';
 import { workflowNow } from './workflowClock';
 import type { Halt, PortfolioState } from './messages';
 import { NotifierLink } from './notifierLink';
+import type { PatchId } from './patches';
 
-export const NOTIFICATIONS_PATCH = 'notifications';
+export const NOTIFICATIONS_PATCH: PatchId = 'notifications';
 
 export type PortfolioNotices = ReturnType<typeof portfolioNotices>;
 

@@ -16,6 +16,7 @@ import {
   checkRetrainingInput, decidePromotion, type Evaluation, type PromotionDecision, type RetrainingInput,
 } from '../domain/retraining';
 import { failure } from '../domain/failures';
+import type { PatchId } from './patches';
 
 
 /** Training takes minutes on 2 cores (npm run train: well under 10); it heartbeats every 5 s. */
@@ -39,7 +40,7 @@ const recorder = proxyActivities<typeof trainingActivities>({
 });
 
 /** The decision, told to the system notifier. */
-const RETRAINING_NOTIFICATIONS_PATCH = 'retraining-notifications';
+const RETRAINING_NOTIFICATIONS_PATCH: PatchId = 'retraining-notifications';
 
 export interface RetrainingOutcome {
   candidateVersion: string;

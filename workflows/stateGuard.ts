@@ -5,11 +5,12 @@
 import { CONTINUE_AS_NEW_AT_BYTES, jsonBytes } from '../domain/stateBudget';
 import type { PortfolioConfig } from '../domain/config';
 import type { PortfolioState } from './messages';
+import type { PatchId } from './patches';
 
 /** Continues as new before the history passes this (Temporal warns at 10 MB and fails a workflow at 50 MB). */
 export const MAX_HISTORY_BYTES = 8 * 1024 * 1024;
 /** Continue-as-new on the state's size or the history's bytes. */
-export const STATE_SIZE_PATCH = 'state-size-guard';
+export const STATE_SIZE_PATCH: PatchId = 'state-size-guard';
 
 /** Bytes of what continue-as-new carries: the configuration and the state. */
 export function carriedBytes(config: PortfolioConfig, state: PortfolioState): number {

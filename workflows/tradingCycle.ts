@@ -9,9 +9,10 @@ import { proposeFromSnapshots } from '../domain/cycle/strategyStep';
 import { workflowNow } from './workflowClock';
 import { execution, features, inference, llmFor, market, monitoring, recorder, risk } from './activityProxies';
 import { tradingCycleV1 } from './legacy/cycleV1';
+import type { PatchId } from './patches';
 
 /** Marks histories made by this version of the cycle; older ones replay through tradingCycleV1. */
-export const RISK_ENGINE_PATCH = 'risk-engine-v2';
+export const RISK_ENGINE_PATCH: PatchId = 'risk-engine-v2';
 
 export type { CycleInput, CycleOutcome } from '../domain/cycle';
 export type { CycleTrade } from '../domain/bookOrder';
