@@ -16,18 +16,18 @@ import { equity, newBook, nextTradingDayStart, rollDay, tradingDay } from '../do
 import { afterTrades, cycleInputOf, portfolioStep } from '../domain/portfolioStep';
 import { upgradeCooldowns, type Cooldown } from '../domain/risk';
 import { TASK_QUEUES } from './queues';
-import { clipText, stateBudgetRefusal } from '../domain/stateBudget';
+import { clipText } from '../domain/stateBudget';
 import { cycleSearchAttributes, portfolioMemo } from './visibility';
 import { workflowNow } from './workflowClock';
 import { liquidationWorkflow } from './liquidation';
 import {
   emergencyStopSignal, pauseSignal, resumeSignal, riskQuery, setConfigUpdate, setRiskLimitsUpdate, statusQuery, stopSignal,
-  type LastCycle, type PortfolioRisk, type PortfolioState, type PortfolioStatus,
+  type LastCycle, type PortfolioState,
 } from './messages';
 import { carriedState, sizeCallsForContinueAsNew, STATE_SIZE_PATCH } from './stateGuard';
-import { tradingCycleWorkflow, type CycleOutcome, type CycleTrade } from './tradingCycle';
+import { tradingCycleWorkflow, type CycleOutcome } from './tradingCycle';
 import { portfolioNotices } from './portfolioNotices';
-import { failure } from '../domain/failures';
+import { checkedConfig, portfolioRisk, portfolioStatus } from './portfolioViews';
 import type { PatchId } from './patches';
 
 export interface PortfolioInput {
@@ -100,13 +100,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     if (liquidationPending()) state.liquidationSells = true;
     else if (Object.keys(state.book.positions).length > 0) requestLiquidation(true);
   });
-  const configValidator = (patch: ConfigPatch) => {
-    const check = applyConfigPatch(state.config, patch as ConfigPatch & Record<string, unknown>);
-    if (!check.ok) throw failure('InvalidConfig', check.reason);
-    const tooLarge = stateBudgetRefusal({ ...state, config: check.config });
-    if (tooLarge) throw failure('InvalidConfig', tooLarge);
-    return check.config;
-  };
+  const configValidator = (patch: ConfigPatch) => checkedConfig(state, applyConfigPatch(state.config, patch as ConfigPatch & Record<string, unknown>), 'InvalidConfig');
   setHandler(
     setConfigUpdate,
     (patch: ConfigPatch) => {
@@ -118,13 +112,7 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     // Rejected updates never reach history, so a bad value changes nothing and costs nothing.
     { validator: (patch: ConfigPatch) => void configValidator(patch) },
   );
-  const riskValidator = (patch: RiskPatch) => {
-    const check = applyRiskPatch(state.config, patch);
-    if (!check.ok) throw failure('InvalidRiskLimits', check.reason);
-    const tooLarge = stateBudgetRefusal({ ...state, config: check.config });
-    if (tooLarge) throw failure('InvalidRiskLimits', tooLarge);
-    return check.config;
-  };
+  const riskValidator = (patch: RiskPatch) => checkedConfig(state, applyRiskPatch(state.config, patch), 'InvalidRiskLimits');
   setHandler(
     setRiskLimitsUpdate,
     (patch: RiskPatch) => {
@@ -133,42 +121,8 @@ export async function portfolioWorkflow(input: PortfolioInput): Promise<Portfoli
     },
     { validator: (patch: RiskPatch) => void riskValidator(patch) },
   );
-  setHandler(statusQuery, (): PortfolioStatus => ({
-    portfolioId: state.config.portfolioId,
-    mode: state.config.mode,
-    market: state.config.market,
-    state: stopped ? 'stopped' : stopping ? 'stopping' : state.paused ? 'paused' : 'running',
-    pauseReason: state.pauseReason,
-    cash: state.book.cash,
-    equity: markedEquity(),
-    positions: Object.values(state.book.positions),
-    realizedPnlToday: state.book.realizedPnlToday,
-    openOrders: (state.openOrders ?? []).map((o) => ({
-      clientOrderId: o.request.clientOrderId, symbol: o.request.symbol, side: o.request.side, type: o.request.type,
-      quantity: o.request.quantity, filledQuantity: o.filledQuantity, limitPrice: o.request.limitPrice, status: o.status,
-    })),
-    dailyHalt: state.dailyHaltDay === today(),
-    halt: state.halt,
-    riskScore: state.lastRisk?.riskScore,
-    valueAtRisk: state.lastRisk?.valueAtRisk,
-    cooldowns: Object.values(cooldowns()).map((c) => ({ symbol: c.symbol, kind: c.kind, until: new Date(c.until).toISOString() })),
-    // Finished cycles: the one in flight, if any, is not counted until its outcome is applied.
-    cyclesRun: state.lastCycle?.cycleNo ?? 0,
-    lastCycle: state.lastCycle,
-    lastCompletedCycleAt: state.notifications?.lastCompletedAt,
-    failingCycles: state.notifications?.failureStreak,
-    config: state.config,
-  }));
-  setHandler(riskQuery, (): PortfolioRisk => {
-    const halts: PortfolioRisk['halts'] = [];
-    if (state.halt) halts.push(state.halt);
-    if (state.dailyHaltDay === today()) halts.push({ kind: 'daily-loss', reason: `daily loss limit hit on ${state.dailyHaltDay}: no new entries until the next trading day` });
-    const peak = state.peakEquity;
-    return {
-      limits: state.config.risk, report: state.lastRisk, halts, peakEquity: peak,
-      drawdown: peak && peak > 0 ? Math.max(0, 1 - markedEquity() / peak) : undefined, tradeStats: state.tradeStats,
-    };
-  });
+  setHandler(statusQuery, () => portfolioStatus(state, stopped ? 'stopped' : stopping ? 'stopping' : state.paused ? 'paused' : 'running', today()));
+  setHandler(riskQuery, () => portfolioRisk(state, today()));
 
   // Cooldowns are durable timers; after continue-as-new they are re-armed for the time that is left.
   const armCooldown = (key: string) => {
