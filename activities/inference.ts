@@ -20,6 +20,7 @@ import type { Direction, FeatureVector, Signal } from '../domain/types';
 import { modelMetrics } from './modelMetrics';
 import { readManifest, resolveModelDir, type ModelManifest } from './modelRegistry';
 import { failure } from '../domain/failures';
+import { envValue } from '../domain/environment';
 
 export { resolveModelDir, type ModelManifest } from './modelRegistry';
 
@@ -127,9 +128,7 @@ function assertMatchesManifest(fv: FeatureVector, expected: string[]): void {
 const describe = (name: string | undefined): string => (name === undefined ? '(nothing)' : `"${name}"`);
 
 function reloadCheckMs(): number {
-  const raw = process.env.MODEL_RELOAD_CHECK_MS;
-  const ms = raw === undefined ? DEFAULT_RELOAD_CHECK_MS : Number(raw);
-  return Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_RELOAD_CHECK_MS;
+  return envValue('MODEL_RELOAD_CHECK_MS', process.env) ?? DEFAULT_RELOAD_CHECK_MS;
 }
 
 /** The model to run on now, counted as in use until release(). */

@@ -24,6 +24,7 @@ import { registerStatsCommand } from './statsCommand';
 import { chooseMarket } from './marketChoice';
 import { formatCycles, formatOrders, formatRisk, formatStatus, formatTrace } from './format';
 import { connectClient, portfolioHandle, portfolioOps, startPortfolio } from './tradingClient';
+import { checkEnvironment } from '../domain/environment';
 
 function duration(value: string): number {
   try {
@@ -291,6 +292,7 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
 export async function main(argv: string[]): Promise<number> {
   const program = buildCli();
   try {
+    checkEnvironment(process.env, 'cli');
     await program.parseAsync(argv);
     return 0;
   } catch (e) {

@@ -14,15 +14,16 @@ import {
   emergencyStopSignal, pauseSignal, resumeSignal, riskQuery, setConfigUpdate, setRiskLimitsUpdate, statusQuery, stopSignal,
 } from '../workflows/messages';
 import type { portfolioWorkflow } from '../workflows/portfolio';
+import { envValue } from '../domain/environment';
 
 export const DEFAULT_TEMPORAL_ADDRESS = '127.0.0.1:7233';
 
 export function temporalAddress(): string {
-  return process.env.TEMPORAL_ADDRESS ?? DEFAULT_TEMPORAL_ADDRESS;
+  return envValue('TEMPORAL_ADDRESS', process.env) ?? DEFAULT_TEMPORAL_ADDRESS;
 }
 
 export function temporalNamespace(): string {
-  return process.env.TEMPORAL_NAMESPACE ?? 'default';
+  return envValue('TEMPORAL_NAMESPACE', process.env) ?? 'default';
 }
 
 export async function connectClient(address = temporalAddress(), namespace = temporalNamespace()): Promise<Client> {

@@ -6,8 +6,10 @@ import { temporalAddress } from '../client/tradingClient';
 import { closeDatabases } from '../prisma/database';
 import { startCockpit } from './server';
 import { dashboardSettings, DashboardSettingsError } from './settings';
+import { checkEnvironment, EnvironmentError } from '../domain/environment';
 
 async function main(): Promise<void> {
+  checkEnvironment(process.env, 'dashboard');
   const settings = dashboardSettings();
   const cockpit = await startCockpit({ settings, temporalAddress: temporalAddress() });
   console.log(`Trader cockpit on ${cockpit.url} (Temporal ${temporalAddress()}${settings.token || settings.basic ? ', credentials required' : ''})`);
@@ -21,6 +23,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  console.error(err instanceof DashboardSettingsError ? `cockpit refused to start: ${err.message}` : err instanceof Error ? err.message : err);
+  console.error(err instanceof DashboardSettingsError || err instanceof EnvironmentError ? `cockpit refused to start: ${err.message}` : err instanceof Error ? err.message : err);
   process.exit(1);
 });

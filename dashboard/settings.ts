@@ -14,6 +14,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { readSecret } from '../activities/execution/exchangeSettings';
 import { PROJECT_ROOT } from '../prisma/database';
+import { envValue, EnvironmentError } from '../domain/environment';
 
 export const DEFAULT_DASHBOARD_HOST = '127.0.0.1';
 export const DEFAULT_DASHBOARD_PORT = 8080;
@@ -56,20 +57,14 @@ function secret(name: string, env: NodeJS.ProcessEnv): string | undefined {
   }
 }
 
-function flag(name: string, env: NodeJS.ProcessEnv): boolean {
-  const value = env[name];
-  if (value === undefined || value === '') return false;
-  if (/^(true|1|yes)$/i.test(value)) return true;
-  if (/^(false|0|no)$/i.test(value)) return false;
-  throw new DashboardSettingsError(`${name} must be true or false, got '${value}'`);
-}
-
-function port(env: NodeJS.ProcessEnv): number {
-  const raw = env.DASHBOARD_PORT;
-  if (raw === undefined || raw === '') return DEFAULT_DASHBOARD_PORT;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new DashboardSettingsError(`DASHBOARD_PORT must be a port number (0-65535), got '${raw}'`);
-  return n;
+/** A cockpit variable's value by the environment schema (domain/environment.ts); a bad one refuses the cockpit. */
+function setting<N extends 'DASHBOARD_PORT' | 'DASHBOARD_PUBLIC_READ' | 'DASHBOARD_REFRESH_MS'>(name: N, env: NodeJS.ProcessEnv): ReturnType<typeof envValue<N>> {
+  try {
+    return envValue(name, env);
+  } catch (err) {
+    if (err instanceof EnvironmentError) throw new DashboardSettingsError(err.problems.join('; '));
+    throw err;
+  }
 }
 
 export function dashboardSettings(env: NodeJS.ProcessEnv = process.env): DashboardSettings {
@@ -95,14 +90,13 @@ export function dashboardSettings(env: NodeJS.ProcessEnv = process.env): Dashboa
         'DASHBOARD_PASSWORD (or DASHBOARD_PASSWORD_FILE); the cockpit refuses to serve its controls to the network unauthenticated',
     );
   }
-  const publicRead = flag('DASHBOARD_PUBLIC_READ', env);
+  const publicRead = setting('DASHBOARD_PUBLIC_READ', env) ?? false;
   const extraHosts = (env.DASHBOARD_ALLOWED_HOSTS ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
   const allowedHosts = credentials && extraHosts.length === 0 ? [] : [...LOOPBACK_NAMES, ...(isLoopback(host) ? [host] : []), ...extraHosts];
-  const refreshMs = env.DASHBOARD_REFRESH_MS ? Number(env.DASHBOARD_REFRESH_MS) : 2_000;
-  if (!(refreshMs >= 250)) throw new DashboardSettingsError(`DASHBOARD_REFRESH_MS must be at least 250, got '${env.DASHBOARD_REFRESH_MS}'`);
+  const refreshMs = setting('DASHBOARD_REFRESH_MS', env) ?? 2_000;
   return {
     host,
-    port: port(env),
+    port: setting('DASHBOARD_PORT', env) ?? DEFAULT_DASHBOARD_PORT,
     ...(token !== undefined && { token }),
     ...(basic && { basic }),
     publicRead,

@@ -9,6 +9,7 @@ import { Gauge } from 'prom-client';
 import { registry } from '../activities/metrics';
 import { portfolioOps } from '../client/tradingClient';
 import type { PortfolioRisk, PortfolioStatus } from '../workflows/messages';
+import { envValue } from '../domain/environment';
 
 const labels = ['portfolio', 'mode'] as const;
 const gauge = (name: string, help: string, extra: string[] = []) => new Gauge({ name, help, labelNames: [...labels, ...extra], registers: [registry] });
@@ -65,7 +66,7 @@ async function lookOnce(client: Client): Promise<void> {
   for (const id of unanswered) portfolioGauges.up.set({ portfolio: id, mode: 'unknown' }, 0);
 }
 
-export function startPortfolioGauges(client: Client, everyMs = Number(process.env.PORTFOLIO_GAUGES_MS ?? 15_000)): { stop(): Promise<void> } {
+export function startPortfolioGauges(client: Client, everyMs = envValue('PORTFOLIO_GAUGES_MS', process.env) ?? 15_000): { stop(): Promise<void> } {
   let stopped = false;
   let running: Promise<void> | undefined;
   const tick = () => {

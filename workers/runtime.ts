@@ -1,5 +1,6 @@
 /** Process-wide Temporal runtime: exports the SDK's own Prometheus metrics beside the app's. */
 import { DefaultLogger, Runtime, type LogEntry, type LogLevel } from '@temporalio/worker';
+import { envValue } from '../domain/environment';
 
 /** Start-up chatter that says nothing wrong: a queue worker serving only activities, or only workflows. */
 const EXPECTED_NOTICES = /^No (workflows|activities|Nexus services) registered/;
@@ -30,17 +31,14 @@ export function temporalMetricsTelemetry(bindAddress: string) {
 
 export function installRuntime(temporalMetricsPort: number, host = metricsBindAddress()): void {
   Runtime.install({
-    logger: new DefaultLogger((process.env.LOG_LEVEL as LogLevel | undefined) ?? 'WARN', printEntry),
+    logger: new DefaultLogger((envValue('LOG_LEVEL', process.env) as LogLevel | undefined) ?? 'WARN', printEntry),
     telemetryOptions: temporalMetricsTelemetry(`${host.includes(':') ? `[${host}]` : host}:${temporalMetricsPort}`),
     // The entry points stop workers themselves so that they can stop the dev server afterwards.
     shutdownSignals: [],
   });
 }
 
-export function envPort(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name}='${raw}' is not a port number`);
-  return n;
+/** A port from the environment (domain/environment.ts), or `fallback` when unset. */
+export function envPort(name: 'METRICS_PORT' | 'TEMPORAL_METRICS_PORT' | 'TEMPORAL_UI_PORT', fallback: number): number {
+  return envValue(name, process.env) ?? fallback;
 }

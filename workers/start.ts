@@ -19,18 +19,22 @@ import { ensureOllama } from './ollamaServer';
 import { panelOf } from '../activities/llm';
 import { llmHealth } from '../activities/llm/health';
 import { ollamaHost } from '../activities/llm/ollamaChat';
+import { checkEnvironment, envValue } from '../domain/environment';
 
 /** The default portfolio, adjustable by environment so `npm start` stays a single command. */
 function defaultPortfolio() {
   const env = process.env;
+  const [market, symbols, timeframe, intervalMs, model] = [
+    envValue('MARKET', env), envValue('SYMBOLS', env), envValue('TIMEFRAME', env), envValue('INTERVAL_MS', env), envValue('LLM_MODEL', env),
+  ] as const;
   const candidate = defaultConfig({
-    portfolioId: env.PORTFOLIO_ID ?? 'default',
-    ...(env.MARKET && { market: env.MARKET }),
-    ...(env.SYMBOLS && { symbols: env.SYMBOLS.split(',').map((s) => s.trim()) }),
-    ...(env.TIMEFRAME && { timeframe: env.TIMEFRAME as never }),
-    ...(env.INTERVAL_MS && { intervalMs: Number(env.INTERVAL_MS) }),
+    portfolioId: envValue('PORTFOLIO_ID', env) ?? 'default',
+    ...(market && { market }),
+    ...(symbols && { symbols }),
+    ...(timeframe && { timeframe }),
+    ...(intervalMs && { intervalMs }),
     // Your own Ollama's model in place of the embedded one, e.g. LLM_MODEL=llama3.1:8b.
-    ...(env.LLM_MODEL && { llm: { ...defaultConfig().llm, model: env.LLM_MODEL } }),
+    ...(model && { llm: { ...defaultConfig().llm, model } }),
   });
   const checked = checkConfig(candidate);
   if (!checked.ok) throw new Error(`invalid default portfolio from the environment: ${checked.reason}`);
@@ -38,11 +42,12 @@ function defaultPortfolio() {
 }
 
 async function main(): Promise<void> {
+  checkEnvironment(process.env, 'start');
   const address = temporalAddress();
   const metricsPort = envPort('METRICS_PORT', 9464);
   installRuntime(envPort('TEMPORAL_METRICS_PORT', 9465));
   // Checked first: a cockpit bound beyond loopback without credentials refuses to start, and so does npm start.
-  const cockpitSettings = process.env.DASHBOARD === 'off' ? undefined : dashboardSettings();
+  const cockpitSettings = envValue('DASHBOARD', process.env) === 'off' ? undefined : dashboardSettings();
 
   let devServer: DevServer | undefined;
   let uiUrl = process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';

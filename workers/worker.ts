@@ -19,6 +19,7 @@ import { probesFor } from './healthChecks';
 import { startMetricsServer } from './metricsServer';
 import { startPortfolioGauges } from './portfolioGauges';
 import { envPort, installRuntime, metricsBindAddress } from './runtime';
+import { checkEnvironment } from '../domain/environment';
 
 export interface RunningWorkers {
   workers: Worker[];
@@ -118,6 +119,7 @@ function telegramControlFromEnv(client: Client): { stop(): Promise<void> } | und
 }
 
 async function main(): Promise<void> {
+  checkEnvironment(process.env, 'worker');
   const program = new Command('worker')
     .option('-q, --queues <list>', 'comma-separated queue keys or names, or all', 'all')
     .parse(process.argv);

@@ -19,7 +19,7 @@ import fs from 'node:fs';
 import { ApplicationFailure } from '@temporalio/common';
 import { exchangeProfile, SUPPORTED_EXCHANGE_IDS } from './exchanges';
 import { failure } from '../../domain/failures';
-
+import { envValue, EnvironmentError } from '../../domain/environment';
 
 export interface ExchangeSettings {
   exchangeId: string;
@@ -36,18 +36,16 @@ export interface ExchangeSettings {
 
 export const DEFAULT_PRICE_BAND = 0.05;
 
-function parseFraction(name: string, value: string | undefined, fallback: number, max: number): number {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || n > max) throw invalidConfig(`${name} must be a fraction in (0, ${max}], e.g. 0.05 for 5%, got '${value}'`);
-  return n;
-}
-
-function parseWindow(name: string, value: string | undefined): number | undefined {
-  if (value === undefined || value === '') return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 120_000) throw invalidConfig(`${name} must be a whole number of ms in [0, 120000], got '${value}'`);
-  return n;
+/** An exchange variable's value by the environment schema (domain/environment.ts); a bad one is InvalidConfig. */
+function setting<N extends 'EXCHANGE_SANDBOX' | 'EXCHANGE_REST_URL' | 'EXCHANGE_PRICE_BAND' | 'EXCHANGE_LOOKUP_WINDOW_MS' | 'EXCHANGE_SNAPSHOT_RECHECK_MS'>(
+  name: N, env: Env,
+): ReturnType<typeof envValue<N>> {
+  try {
+    return envValue(name, env);
+  } catch (err) {
+    if (err instanceof EnvironmentError) throw invalidConfig(err.problems.join('; '));
+    throw err;
+  }
 }
 
 /**
@@ -110,27 +108,6 @@ export function readSecret(name: string, env: Env = process.env): string | undef
   return direct === '' ? undefined : direct;
 }
 
-function parseBoolean(name: string, value: string | undefined): boolean {
-  if (value === undefined || value === '') return false;
-  if (/^(true|1|yes)$/i.test(value)) return true;
-  if (/^(false|0|no)$/i.test(value)) return false;
-  throw invalidConfig(`${name} must be true or false, got '${value}'`);
-}
-
-function parseRestUrl(value: string | undefined): string | undefined {
-  if (value === undefined || value === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw invalidConfig(`EXCHANGE_REST_URL must be a URL such as http://127.0.0.1:8080, got '${value}'`);
-  }
-  if (!/^https?:$/.test(url.protocol) || (url.pathname !== '/' && url.pathname !== '') || url.search || url.username || url.password) {
-    throw invalidConfig(`EXCHANGE_REST_URL must be only scheme://host[:port] (the exchange's own paths are kept), got '${value}'`);
-  }
-  return url.origin;
-}
-
 /**
  * The exchange settings from the environment. `marketExchangeId` is the exchange of the portfolio's `live:<id>`
  * market, if any: used when EXCHANGE_ID is unset, and it must agree with EXCHANGE_ID when both are set (prices from
@@ -147,12 +124,12 @@ export function readExchangeSettings(marketExchangeId?: string, env: Env = proce
   if (!profile) {
     throw invalidConfig(`exchange '${exchangeId}' is not supported for trading: use one of ${SUPPORTED_EXCHANGE_IDS.join(', ')}`);
   }
-  const sandbox = parseBoolean('EXCHANGE_SANDBOX', env.EXCHANGE_SANDBOX);
+  const sandbox = setting('EXCHANGE_SANDBOX', env) ?? false;
   if (sandbox && !profile.sandbox) throw invalidConfig(`EXCHANGE_SANDBOX=true but ${profile.label} has no sandbox: ${profile.sandboxNote}`);
-  const restUrl = parseRestUrl(env.EXCHANGE_REST_URL);
-  const priceBand = parseFraction('EXCHANGE_PRICE_BAND', env.EXCHANGE_PRICE_BAND, DEFAULT_PRICE_BAND, 0.5);
-  const lookupWindowMs = parseWindow('EXCHANGE_LOOKUP_WINDOW_MS', env.EXCHANGE_LOOKUP_WINDOW_MS);
-  const snapshotRecheckMs = parseWindow('EXCHANGE_SNAPSHOT_RECHECK_MS', env.EXCHANGE_SNAPSHOT_RECHECK_MS);
+  const restUrl = setting('EXCHANGE_REST_URL', env);
+  const priceBand = setting('EXCHANGE_PRICE_BAND', env) ?? DEFAULT_PRICE_BAND;
+  const lookupWindowMs = setting('EXCHANGE_LOOKUP_WINDOW_MS', env);
+  const snapshotRecheckMs = setting('EXCHANGE_SNAPSHOT_RECHECK_MS', env);
   return {
     exchangeId, sandbox, ...(restUrl && { restUrl }), priceBand, ...(lookupWindowMs !== undefined && { lookupWindowMs }),
     ...(snapshotRecheckMs !== undefined && { snapshotRecheckMs }),

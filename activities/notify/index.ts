@@ -16,6 +16,7 @@ import { DeliveryError, type NotificationChannel } from './channel';
 import { notifyMetrics } from './metrics';
 import { loadChannels, matches } from './registry';
 import { failure } from '../../domain/failures';
+import { envValue } from '../../domain/environment';
 
 export interface DeliveryInput {
   notifierId: string;
@@ -37,8 +38,7 @@ export interface DeliveryReport {
 
 /** Per channel and attempt (NOTIFY_SEND_TIMEOUT_MS). */
 function sendTimeoutMs(): number {
-  const ms = Number(process.env.NOTIFY_SEND_TIMEOUT_MS ?? 15_000);
-  return Number.isFinite(ms) && ms > 0 ? ms : 15_000;
+  return envValue('NOTIFY_SEND_TIMEOUT_MS', process.env) ?? 15_000;
 }
 const BACKOFF = { initialMs: 2_000, maxMs: 600_000 };
 const MAX_RETRY_AFTER_MS = 3_600_000;
