@@ -5,7 +5,7 @@
  * Why: tsx, which runs this TypeScript without a build step, compiles each file on its own with `keepNames` (every
  * closure a cycle creates is renamed through Object.defineProperty) and exports bindings through getters (every
  * call into another module reads one). On the engine's hot path that costs about a third of its speed; one bundle
- * has neither. `npm run bench:backtest` prints both engines' throughput; tests/unit/backtest/compiled.test.ts holds
+ * has neither. `npm run bench:backtest` prints both engines' throughput; tests/unit/backtest/fastPaths.test.ts holds
  * them to the same result. BACKTEST_ENGINE=source runs the source modules instead (for a debugger).
  */
 import Module from 'node:module';

@@ -308,5 +308,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv).then(exitWhenFlushed);
+  void main(process.argv).then(exitWhenFlushed);
 }

@@ -41,7 +41,7 @@ export function formatStatus(s: PortfolioStatus): string {
 }
 
 /* The row shapes below come from activities/persistence/queries.ts; typed loosely so the CLI prints what is there. */
-type Row = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Row = Record<string, any>;
 
 export function formatCycles(rows: Row[]): string {
   if (!rows.length) return '(no cycles recorded yet)';

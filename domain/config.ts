@@ -4,6 +4,7 @@
  * zod is pure JavaScript with no I/O, so it is safe inside the workflow sandbox.
  */
 import { z } from 'zod';
+import { fraction, positiveFraction } from './fractions';
 import { strategyConfigSchema, type StrategyConfigInput } from './strategies/config';
 import { warmupCandles } from './strategies/market';
 import { REFERENCE_SYMBOL } from './referenceMarket';
@@ -30,8 +31,6 @@ export const MAX_CANDLES_PER_CYCLE = 25_000;
 /** The symbols a cycle fetches: the traded ones, plus the model's reference market when it is not traded. */
 export const fetchedSymbolCount = (symbols: readonly string[]): number => symbols.length + (symbols.includes(REFERENCE_SYMBOL) ? 0 : 1);
 
-const fraction = z.number().min(0).max(1);
-const positiveFraction = z.number().gt(0).max(1);
 const hours = (h: number) => h * 3_600_000;
 
 export const cooldownSchema = z

@@ -38,7 +38,7 @@ const flag: Parse<boolean> = (raw, name) => {
   if (/^(false|0|no)$/i.test(raw)) return false;
   return bad(`${name} must be true or false, got '${raw}'`);
 };
-const fraction = (max: number): Parse<number> => (raw, name) => {
+const fractionUpTo = (max: number): Parse<number> => (raw, name) => {
   const n = Number(raw);
   return Number.isFinite(n) && n > 0 && n <= max ? n : bad(`${name} must be a fraction in (0, ${max}], e.g. 0.05 for 5%, got '${raw}'`);
 };
@@ -145,7 +145,7 @@ export const ENVIRONMENT = {
   EXCHANGE_PASSWORD: v(EXECUTION, 'execution worker', text, true),
   EXCHANGE_SANDBOX: v(EXECUTION, 'execution worker', flag),
   EXCHANGE_REST_URL: v(EXECUTION, 'execution and market-data workers', origin),
-  EXCHANGE_PRICE_BAND: v(EXECUTION, 'execution worker', fraction(0.5)),
+  EXCHANGE_PRICE_BAND: v(EXECUTION, 'execution worker', fractionUpTo(0.5)),
   EXCHANGE_LOOKUP_WINDOW_MS: v(EXECUTION, 'execution worker', wholeMs(120_000)),
   EXCHANGE_SNAPSHOT_RECHECK_MS: v(EXECUTION, 'execution worker', wholeMs(120_000)),
   BACKTEST_ENGINE: v(['cli'], '`tradectl backtest`', oneOf(['compiled', 'source'])),

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { timeframeToMs } from '../candles';
+import { openFraction } from '../fractions';
 
 export const STRATEGY_NAMES = ['smaCross', 'momentum', 'meanReversion', 'breakout', 'dcaGrid', 'swing', 'channel'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
@@ -16,7 +17,6 @@ export type Regime = (typeof REGIMES)[number];
 
 export const STRATEGY_TIMEFRAMES = ['1m', '5m', '15m', '30m', '1h', '2h', '4h', '6h', '12h', '1d'] as const;
 
-const fraction = z.number().gt(0).lt(1);
 const period = z.number().int().min(1).max(1_000);
 const duration = z.string().refine((s) => {
   try {
@@ -88,14 +88,14 @@ const breakoutSchema = z
 const dcaGridSchema = z
   .object({
     enabled: z.boolean().default(true),
-    dropFromHigh: fraction.default(0.05),
+    dropFromHigh: openFraction.default(0.05),
     highLookback: duration.default('4h'),
     rsiPeriod: period.default(14),
     rsiBelow: z.number().min(0).max(100).default(30),
     rungs: z.number().int().min(1).max(50).default(5),
-    rungSpacing: fraction.default(0.01),
-    takeProfit: fraction.default(0.1),
-    stopLoss: fraction.default(0.08),
+    rungSpacing: openFraction.default(0.01),
+    takeProfit: openFraction.default(0.1),
+    stopLoss: openFraction.default(0.08),
   })
   .strict()
   .refine((p) => p.stopLoss > (p.rungs - 1) * p.rungSpacing, {
@@ -108,9 +108,9 @@ const swingSchema = z
     resistancePeriod: period.default(48),
     volumeMultiple: z.number().min(1).default(2),
     volumePeriod: period.default(20),
-    takeProfit: fraction.default(0.15),
-    stopLoss: fraction.default(0.05),
-    trailingStop: fraction.default(0.07),
+    takeProfit: openFraction.default(0.15),
+    stopLoss: openFraction.default(0.05),
+    trailingStop: openFraction.default(0.07),
     /** The trailing stop's high-water mark looks back at most this many candles (finite memory). */
     trailLookback: period.default(240),
   })
@@ -122,13 +122,13 @@ const channelSchema = z
     window: period.default(72),
     minTouches: z.number().int().min(1).default(3),
     /** A candle touches support (resistance) when its low (high) is within this fraction of the width of it. */
-    touchTolerance: fraction.default(0.1),
+    touchTolerance: openFraction.default(0.1),
     /** Narrower channels cannot pay the round trip. */
-    minWidth: fraction.default(0.03),
-    buyZone: fraction.default(0.3),
-    sellZone: fraction.default(0.3),
+    minWidth: openFraction.default(0.03),
+    buyZone: openFraction.default(0.3),
+    sellZone: openFraction.default(0.3),
     /** Stop this fraction of the channel width under support. */
-    stopBuffer: fraction.default(0.1),
+    stopBuffer: openFraction.default(0.1),
     minRewardToRisk: z.number().positive().default(1.5),
   })
   .strict()
@@ -171,10 +171,10 @@ const regimeSchema = z
 const breakerSchema = z
   .object({
     enabled: z.boolean().default(true),
-    panicDrop24h: fraction.default(0.1),
+    panicDrop24h: openFraction.default(0.1),
     /** Short-window volatility over long-window volatility (regime timeframe) that, while falling, is a panic. */
     panicVolRatio: z.number().gt(1).default(3),
-    cautionDrop24h: fraction.default(0.05),
+    cautionDrop24h: openFraction.default(0.05),
     cautionVolRatio: z.number().gt(1).default(2),
     euphoriaRise24h: z.number().positive().default(0.1),
     euphoriaRsi: z.number().min(50).max(100).default(85),

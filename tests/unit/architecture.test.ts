@@ -96,3 +96,13 @@ describe("the backtester's engine bundle", () => {
     expect(bundleProblems({ code: 'require("zod")', metafile: { inputs: { 'domain/config.ts': { imports: [{ path: 'zod', external: true }] } } } })).toEqual([]);
   });
 });
+
+describe('one meaning of "fraction"', () => {
+  it('is declared once (domain/fractions.ts), and each schema names the range it takes', () => {
+    const declaring = sources(DOMAIN).filter((f) => /\bconst (fraction|positiveFraction|openFraction)\s*=/.test(fs.readFileSync(f, 'utf8')));
+    expect(declaring.map((f) => path.relative(ROOT, f))).toEqual([path.join('domain', 'fractions.ts')]);
+    const uses = (file: string) => [...fs.readFileSync(path.join(DOMAIN, file), 'utf8').matchAll(/\b(fraction|positiveFraction|openFraction)\b[,.)]/g)].map((m) => m[1]);
+    expect(new Set(uses('config.ts'))).toEqual(new Set(['fraction', 'positiveFraction']));
+    expect(new Set(uses(path.join('strategies', 'config.ts')))).toEqual(new Set(['openFraction']));
+  });
+});

@@ -525,7 +525,6 @@ if (PG_URL) {
     });
   });
 } else {
-  // eslint-disable-next-line jest/no-disabled-tests
   describe.skip('persistence on postgres (set TEST_POSTGRES_URL, e.g. from scripts/ci-postgres.sh)', () => {
     persistenceSuite('postgres', () => postgresTarget('postgresql://unset'));
   });
