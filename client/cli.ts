@@ -169,25 +169,19 @@ export function buildCli(out: (line: string) => void = console.log, err: (line: 
       });
   }
 
-  program
-    .command('status')
-    .description('mode, state, cash, positions, cooldowns and the last cycle (a workflow query)')
-    .addOption(portfolioOption())
-    .option('--json', 'print JSON')
-    .action(async (opts) => {
-      const status = await portfolioOps.status(portfolioHandle(await connectClient(), opts.portfolio));
-      out(opts.json ? JSON.stringify(status, null, 2) : formatStatus(status));
-    });
-
-  program
-    .command('risk')
-    .description('limits and their usage, risk score, VaR, halts and why (a workflow query)')
-    .addOption(portfolioOption())
-    .option('--json', 'print JSON')
-    .action(async (opts) => {
-      const risk = await portfolioOps.risk(portfolioHandle(await connectClient(), opts.portfolio));
-      out(opts.json ? JSON.stringify(risk, null, 2) : formatRisk(risk));
-    });
+  /** A command that answers with a workflow query: printed for a person, or as JSON. */
+  const queryCommand = <T>(name: string, description: string, query: (handle: ReturnType<typeof portfolioHandle>) => Promise<T>, format: (answer: T) => string) =>
+    program
+      .command(name)
+      .description(description)
+      .addOption(portfolioOption())
+      .option('--json', 'print JSON')
+      .action(async (opts) => {
+        const answer = await query(portfolioHandle(await connectClient(), opts.portfolio));
+        out(opts.json ? JSON.stringify(answer, null, 2) : format(answer));
+      });
+  queryCommand('status', 'mode, state, cash, positions, cooldowns and the last cycle (a workflow query)', portfolioOps.status, formatStatus);
+  queryCommand('risk', 'limits and their usage, risk score, VaR, halts and why (a workflow query)', portfolioOps.risk, formatRisk);
 
   program
     .command('set-risk')

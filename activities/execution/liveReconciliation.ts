@@ -10,6 +10,7 @@ import type { PortfolioBook } from '../../domain/types';
 import { recordIncident } from '../persistence/incidentStore';
 import { unfinishedOrders } from '../persistence/orderStore';
 import { logWarn, pause } from './activityContext';
+import type { ReconcileAccountResult } from '../../domain/contracts/execution';
 
 /** Looks at a suspect snapshot again this many times, after 1, 2, ... times the recheck pause. */
 export const SUSPECT_RECHECKS = 2;
@@ -23,15 +24,8 @@ export interface SkepticalInput {
   prices?: Record<string, number>;
 }
 
-export interface LiveReconciliation extends Reconciliation {
-  snapshot: AccountSnapshot;
-  /** Why the account's snapshot was not adopted (the book was kept), when it was not. */
-  suspect?: string[];
-  /** Drifts a second snapshot did not confirm: not adopted. */
-  unconfirmed?: Reconciliation['drifts'];
-  /** Drifts on assets an unresolved order may have moved: not adopted until it is resolved. */
-  withheld?: Reconciliation['drifts'];
-}
+/** The reconciliation a live account gives the cycle: the execution port's result (domain/contracts/execution.ts). */
+export type LiveReconciliation = ReconcileAccountResult;
 
 interface OrdersOnAccount {
   /** What resting orders hold (their remaining quantity, at their price for buys). */

@@ -3,6 +3,10 @@
  * portfolio limit, each proposal against the book as the earlier ones in the same cycle would leave it, so that
  * several trades together cannot break a limit that each alone respects. Exits and trims are never sized down
  * or blocked by limits: they only reduce risk.
+ *
+ * A new sizing or approval rule goes here. It runs in the risk activity, whose answer is in history, so changing it
+ * needs no patch; but when that activity fails the cycle runs it in the workflow (../cycle/exitSafety.ts), so a rule
+ * that can change what an exit or a trim does needs a patched() id there (workflows/patches.ts).
  */
 import type { RiskLimits } from '../config';
 import { equity, exposure, positionValue } from '../ledger';

@@ -4,6 +4,9 @@
  *   it runs right after the market data, so exits fire even when the model pipeline fails;
  * - `planTrades` adds rebalancing trims and turns signals into entries and signal exits, refusing at once what
  *   no verdict could rescue (halts, cooldowns, weak signals, full positions), with one intent per symbol.
+ *
+ * A rule decided before the LLM goes here. This code runs in the cycle workflow itself: a change to what it decides
+ * changes the commands a cycle issues, so it sits behind a patched() id registered in workflows/patches.ts.
  */
 import type { RiskLimits } from '../config';
 import { equity, isFlat, positionValue, withPositions, withProtection } from '../ledger';

@@ -45,20 +45,14 @@ describe('the environment schema', () => {
       METRICS_PORT: 'abc', EXCHANGE_SANDBOX: 'maybe', TRADER_LIVE_TRADING: 'yes', DASHBOARD_PORT: '99999', SYMBOLS: 'BTC/USDT,btc',
       EXCHANGE_API_KEY: 'k', EXCHANGE_API_KEY_FILE: '/run/secrets/key', TEMPORAL_ADDRESS: '127.0.0.1:7233',
     };
-    let error: unknown;
-    try {
-      checkEnvironment(env, 'worker');
-    } catch (err) {
-      error = err;
-    }
-    expect(error).toBeInstanceOf(EnvironmentError);
-    expect((error as EnvironmentError).problems).toEqual([
+    expect(() => checkEnvironment(env, 'worker')).toThrow(EnvironmentError);
+    expect(environmentProblems(env, 'worker')).toEqual([
       "METRICS_PORT must be a port number (0-65535), got 'abc'",
       "TRADER_LIVE_TRADING must be 'i-accept-real-money-risk' to allow live orders, or unset, got 'yes'",
       'EXCHANGE_API_KEY and EXCHANGE_API_KEY_FILE are both set: set only one of them',
       "EXCHANGE_SANDBOX must be true or false, got 'maybe'",
     ]);
-    expect((error as Error).message).toMatch(/^bad environment: METRICS_PORT must be .*; EXCHANGE_SANDBOX must be true or false, got 'maybe'$/);
+    expect(() => checkEnvironment(env, 'worker')).toThrow(/^bad environment: METRICS_PORT must be .*; EXCHANGE_SANDBOX must be true or false, got 'maybe'$/);
     expect(environmentProblems(env, 'dashboard')).toEqual(["DASHBOARD_PORT must be a port number (0-65535), got '99999'"]);
     expect(environmentProblems(env, 'start')).toContain("SYMBOLS must be symbols BASE/QUOTE separated by commas (e.g. BTC/USDT,ETH/USDT), got 'btc'");
     expect(() => checkEnvironment({ METRICS_PORT: '9464', DASHBOARD_PUBLIC_READ: 'true', EXCHANGE_REST_URL: 'http://127.0.0.1:9/' }, 'start')).not.toThrow();

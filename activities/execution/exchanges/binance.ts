@@ -1,11 +1,10 @@
-/** Binance spot (binance.com). */
-import type { ExchangeProfile } from './profile';
+/** Binance spot (binance.com): a testnet, the spot API only, a lookup by origClientOrderId, stops listed per market. */
+import { exchangeProfileOf } from './profile';
 
-export const binance: ExchangeProfile = {
+export const binance = exchangeProfileOf({
   id: 'binance',
   label: 'Binance',
   sandbox: true,
-  needsPassword: false,
   spot: {
     // Only the spot market list (no margin pairs) and no currency list (a signed /sapi call): a connector then needs
     // nothing but the spot REST API (time, exchangeInfo, account, order, openOrders, myTrades, klines, ticker).
@@ -21,4 +20,4 @@ export const binance: ExchangeProfile = {
     lookup: 'GET /api/v3/order?origClientOrderId: open and closed orders; may answer -2013 for an order just accepted',
   },
   fees: { maker: 0.001, taker: 0.001 },
-};
+});

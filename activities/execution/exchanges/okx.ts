@@ -1,7 +1,7 @@
-/** OKX spot. */
-import type { ExchangeProfile } from './profile';
+/** OKX spot: a passphrase and a demo account; our client id without separators; stops as algo orders. */
+import { exchangeProfileOf } from './profile';
 
-export const okx: ExchangeProfile = {
+export const okx = exchangeProfileOf({
   id: 'okx',
   label: 'OKX',
   sandbox: true,
@@ -16,4 +16,4 @@ export const okx: ExchangeProfile = {
     lookup: 'GET /api/v5/trade/order?clOrdId: the latest order with that id; orders cancelled without fills drop out after 2 hours',
   },
   fees: { maker: 0.001, taker: 0.0015 },
-};
+});

@@ -55,3 +55,16 @@ export interface ExchangeProfile {
   /** The default-tier schedule ccxt 4.5.84 describes, kept so a ccxt release that drops it does not make paper trading free. */
   fees: Fees;
 }
+
+/**
+ * A profile from what sets the exchange apart; the rest is the common case: no testnet, no passphrase, no spot
+ * options beyond ccxt's, no lookup by client id (open and recent orders are scanned), stops as ccxt describes them.
+ */
+export function exchangeProfileOf(
+  profile: Pick<ExchangeProfile, 'id' | 'label' | 'orders' | 'fees'> & Partial<Omit<ExchangeProfile, 'id' | 'label' | 'orders' | 'fees'>>,
+): ExchangeProfile {
+  return {
+    sandbox: false, needsPassword: false, spot: { adjustForTimeDifference: false }, clientOrderId: {},
+    stops: { support: 'ccxt-features', triggerFlag: false }, ...profile,
+  };
+}
