@@ -113,7 +113,7 @@ describe('a failed stage does not cancel the exits of the same candle (defect 2)
     expect(exit).toMatchObject({ status: 'filled', filledQuantity: 0.05 });
     expect(h.book.positions['BTC/USDT']).toBeUndefined();
     expect(outcome.trades!.some((t) => t.symbol === 'BTC/USDT' && t.side === 'sell')).toBe(true);
-    return outcome;
+    return Object.assign(outcome, { record: h.records.at(-1)! });
   }
   const failure = (type: string, message: string) => ApplicationFailure.nonRetryable(message, type);
 
@@ -136,10 +136,12 @@ describe('a failed stage does not cancel the exits of the same candle (defect 2)
     expect(outcome.error).toMatch(/ModelOutputMismatch/);
   });
 
-  it('LLM down (the activity failed for good)', async () => {
+  it('LLM down (the activity failed for good): the fallback policy answers for it', async () => {
     const outcome = await cycleWith((fx) => { fx.validateTrades = async () => { throw failure('ActivityTimeout', 'llm worker lost'); }; });
-    expect(outcome.error).toMatch(/LLM review \(fallback policy '[a-z-]+' applied\) failed, exits went on: .*llm worker lost/);
-    expect(outcome.orders.some((o) => o.side === 'buy')).toBe(false);
+    expect(outcome.error).toMatch(/LLM review \(fallback policy 'approve-reduced' applied\) failed, exits went on: .*llm worker lost/);
+    // Paper's approve-reduced: the entry may go at half size, on a fallback verdict that says why.
+    expect(outcome.record.verdicts).toEqual([expect.objectContaining({ symbol: 'ETH/USDT', fallback: true, approve: true, sizeMultiplier: 0.5 })]);
+    expect(outcome.record.verdicts[0].fallbackReason).toMatch(/llm worker lost/);
   });
 
   it('LLM garbage (the real activity against a model answering prose)', async () => {

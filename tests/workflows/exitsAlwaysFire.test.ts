@@ -105,11 +105,12 @@ it('model garbage: a model file that is not the one its manifest names', async (
   expect(error).toMatch(/signals unavailable/);
 }, 90_000);
 
-it('LLM down: the validation activity fails', async () => {
+it('LLM down: the validation activity fails, the fallback policy answers, the exit is placed', async () => {
   faults.llm = true;
   try {
-    const { error, orders } = await oneCycle();
-    expect(error).toMatch(/LLM validation failed, exits went on: LlmUnavailable/);
+    // A live portfolio's fallback is reject: no entry without a review. (Paper's approve-reduced would enter at half size.)
+    const { error, orders } = await oneCycle((c) => ({ ...c, llm: { ...c.llm, fallback: 'reject' } }));
+    expect(error).toMatch(/LLM review \(fallback policy 'reject' applied\) failed, exits went on: LlmUnavailable/);
     expect(orders.some((o) => o.side === 'buy' && !o.id.startsWith('seed-'))).toBe(false);
   } finally {
     faults.llm = false;

@@ -19,6 +19,7 @@ import { buildCli } from '../../client/cli';
 import { portfolioHandle, portfolioOps, startPortfolio } from '../../client/tradingClient';
 import type { NotificationEvent } from '../../domain/notifications/events';
 import { ALL_QUEUE_KEYS } from '../../workflows/queues';
+import { defaultConfig } from '../../domain/config';
 import { runWorkers, type RunningWorkers } from '../../workers/worker';
 import { telegramServer, webhookReceiver, type TelegramServer, type WebhookReceiver } from '../helpers/notifyReceivers';
 import { APPROVE_ANSWER } from '../helpers/fakeOllama';
@@ -281,7 +282,7 @@ describe('health', () => {
     expect(Object.keys(deps).sort()).toEqual(['database', 'exchange', 'model', 'notify', 'ollama', 'temporal']);
     expect(deps.model.detail).toMatchObject({ version: expect.stringMatching(/^\d{8}-[0-9a-f]{8}$/) });
     expect(deps.database.detail).toMatchObject({ kind: 'sqlite', migrations: expect.any(Number) });
-    expect(deps.ollama.detail).toMatchObject({ model: 'llama3.1:8b' });
+    expect(deps.ollama.detail).toMatchObject({ model: defaultConfig().llm.model });
     expect(deps.notify.detail).toMatchObject({ channels: ['telegram', 'webhook'] });
     expect(Object.values(deps.temporal.detail!.queues as Record<string, { polling: boolean }>).every((q) => q.polling)).toBe(true);
     // The exchange is reported but not required: paper portfolios fall back to sim, and no live trading is allowed here.

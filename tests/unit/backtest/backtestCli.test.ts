@@ -10,8 +10,8 @@ import path from 'node:path';
 import { buildCli } from '../../../client/cli';
 import { readConfigFile } from '../../../client/configFile';
 import { backtestConfig, parseStrategies } from '../../../backtest';
-import { defaultConfig } from '../../../domain/config';
 import { portfolioConfigFrom } from '../../../domain/configInput';
+import { EMBEDDED_LLM_MODEL } from '../../../domain/config';
 import { startFakeOllama, type FakeOllama } from '../../helpers/fakeOllama';
 
 const DATA = path.join(__dirname, '../../../../shared/data/ohlcv');
@@ -67,7 +67,7 @@ describe('--llm ollama', () => {
     const asked = ollama.chatRequests().length;
     expect(asked).toBeGreaterThan(3);
     expect(first.report!.llm).toMatchObject({ policy: 'ollama', verdicts: asked, cacheHits: 0, cacheStored: asked });
-    expect(first.printed).toMatch(new RegExp(`^LLM stage: ollama ${defaultConfig().llm.model.replace(/\./g, '\\.')}: ${asked} verdicts, 0 from the cache`, 'm'));
+    expect(first.printed).toMatch(new RegExp(`^LLM stage: ollama ${EMBEDDED_LLM_MODEL}: ${asked} verdicts, 0 from the cache`, 'm'));
 
     const second = await tradectl(...args);
     expect(ollama.chatRequests().length).toBe(asked);
