@@ -60,6 +60,11 @@ const httpUrl: Parse<string> = (raw, name) => {
   }
   return bad(`${name} must be an http(s) URL such as http://127.0.0.1:11434, got '${raw}'`);
 };
+/** Ollama's own forms: http(s)://host:port, host:port, or :port (as the Ollama server reads it). */
+const ollamaHost: Parse<string> = (raw, name) => {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return httpUrl(raw, name);
+  return /^[^\s/:]*(:\d{1,5})?$/.test(raw) ? raw : bad(`${name} must be http://host:port, host:port or :port, got '${raw}'`);
+};
 /** scheme://host[:port] only: the exchange's own paths are kept (tests point it at a loopback emulator). */
 const origin: Parse<string> = (raw, name) => {
   let url: URL;
@@ -102,7 +107,7 @@ export const ENVIRONMENT = {
   TEMPORAL_ADDRESS: v(ALL, 'all', hostPort),
   TEMPORAL_NAMESPACE: v(ALL, 'all', text),
   DATABASE_URL: v(ALL, 'execution and persistence workers, CLI, cockpit', databaseUrl),
-  OLLAMA_HOST: v(EXECUTION, 'LLM worker, `npm start`, `tradectl backtest --llm ollama`', httpUrl),
+  OLLAMA_HOST: v(EXECUTION, 'LLM worker, `npm start`, `tradectl backtest --llm ollama`', ollamaHost),
   LLM_MODEL: v(['start'], '`npm start`', text),
   OLLAMA_BIN: v(['start'], '`npm start`', text),
   OLLAMA_KEEP_ALIVE: v(['start'], "`npm start`'s embedded Ollama", text),

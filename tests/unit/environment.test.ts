@@ -63,6 +63,8 @@ describe('the environment schema', () => {
     expect(envValue('DASHBOARD_PUBLIC_READ', { DASHBOARD_PUBLIC_READ: 'YES' })).toBe(true);
     expect(envValue('SYMBOLS', { SYMBOLS: 'BTC/USDT, ETH/USDT' })).toEqual(['BTC/USDT', 'ETH/USDT']);
     expect(envValue('METRICS_PORT', { METRICS_PORT: '' })).toBeUndefined();
+    for (const host of ['http://ollama:11434', '127.0.0.1:11434', ':11434']) expect(envValue('OLLAMA_HOST', { OLLAMA_HOST: host })).toBe(host);
+    expect(() => envValue('OLLAMA_HOST', { OLLAMA_HOST: 'ftp://x' })).toThrow("OLLAMA_HOST must be an http(s) URL such as http://127.0.0.1:11434, got 'ftp://x'");
     // The exchange worker and the cockpit refuse the same bad value with the same words.
     expect(() => readExchangeSettings('binance', { EXCHANGE_PRICE_BAND: '2' })).toThrow("EXCHANGE_PRICE_BAND must be a fraction in (0, 0.5], e.g. 0.05 for 5%, got '2'");
     expect(() => dashboardSettings({ DASHBOARD_REFRESH_MS: '10' })).toThrow("DASHBOARD_REFRESH_MS must be at least 250 (ms), got '10'");
