@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { load as loadYaml } from 'js-yaml';
 import { checkEnvironment, envValue, EnvironmentError, ENVIRONMENT, ENVIRONMENT_PREFIXES, environmentProblems } from '../../domain/environment';
 import { readExchangeSettings } from '../../activities/execution/exchangeSettings';
 import { dashboardSettings } from '../../dashboard/settings';
@@ -68,6 +69,21 @@ describe('the environment schema', () => {
     // The exchange worker and the cockpit refuse the same bad value with the same words.
     expect(() => readExchangeSettings('binance', { EXCHANGE_PRICE_BAND: '2' })).toThrow("EXCHANGE_PRICE_BAND must be a fraction in (0, 0.5], e.g. 0.05 for 5%, got '2'");
     expect(() => dashboardSettings({ DASHBOARD_REFRESH_MS: '10' })).toThrow("DASHBOARD_REFRESH_MS must be at least 250 (ms), got '10'");
+  });
+
+  it("passes the deployment's own environment (docker-compose.temporal.yml, defaults substituted)", () => {
+    const compose = loadYaml(fs.readFileSync(path.join(ROOT, 'docker-compose.temporal.yml'), 'utf8')) as { services: Record<string, { environment?: Record<string, unknown> }> };
+    const checked: string[] = [];
+    for (const [service, { environment }] of Object.entries(compose.services)) {
+      if (!environment) continue;
+      const env = Object.fromEntries(Object.entries(environment)
+        .filter(([name]) => name in ENVIRONMENT)
+        .map(([name, value]) => [name, String(value).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
+      if (Object.keys(env).length === 0) continue;
+      checked.push(service);
+      for (const process of ['worker', 'start', 'dashboard', 'cli'] as const) expect(`${service}: ${environmentProblems(env, process).join('; ')}`).toBe(`${service}: `);
+    }
+    expect(checked.length).toBeGreaterThan(5);
   });
 
   it('tradectl refuses to start on a bad environment, naming each bad variable', () => {
