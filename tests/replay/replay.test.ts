@@ -25,7 +25,7 @@ function histories() {
 describe('replay of committed histories', () => {
   const recorded = histories();
 
-  it('has histories of both workflow types to replay', () => {
+  it('has histories of the portfolio, cycle, liquidation and notifier workflows to replay', () => {
     expect(recorded.some((h) => h.file.includes('portfolio'))).toBe(true);
     expect(recorded.some((h) => h.file.includes('cycle'))).toBe(true);
     expect(recorded.some((h) => h.file.includes('liquidation'))).toBe(true);
