@@ -5,7 +5,7 @@
  *
  * PANEL
  * `llm.models` lists several models (else `llm.model` alone is asked). Every model gets the same question at once,
- * each within `llm.timeoutMs`; their votes combine by `llm.consensus` (activities/llm/consensus.ts) and each vote is
+ * each within `llm.timeoutMs`; their votes combine by `llm.consensus` (domain/llmConsensus.ts) and each vote is
  * kept in the verdict's `models`. A question is sent once per model and prompt hash within a call: a repeated one
  * reuses the answer. Sampling is fixed (temperature 0 and a seed unless `llm.sampling` says otherwise) and recorded
  * with the prompt's version and hash in `prompt`, so a verdict can be reproduced.
@@ -33,7 +33,7 @@ import { FALLBACK_OUTCOME, llmPolicySchema, type LlmPolicy } from '../domain/con
 import type { LlmPort, ValidateTradesInput } from '../domain/contracts/llm';
 import type { LlmVerdict, ModelVerdict, Position, PromptRecord, TradeProposal } from '../domain/types';
 import { metrics } from './metrics';
-import { combineVotes, DEFAULT_CONSENSUS } from './llm/consensus';
+import { combineVotes, DEFAULT_CONSENSUS } from '../domain/llmConsensus';
 import { llmHealth } from './llm/health';
 import { askModel, LlmFailure, ollamaHost, type ModelAnswer, type Sampling } from './llm/ollamaChat';
 import { buildPrompt, PROMPT_VERSION } from './llm/prompt';

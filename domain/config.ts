@@ -140,7 +140,7 @@ export const llmPolicySchema = z
      * With several models, a model that fails votes as its fallback.
      */
     fallback: z.enum(['reject', 'approve-reduced', 'approve']),
-    /** A panel of models asked together, in place of `model` (activities/llm/consensus.ts). */
+    /** A panel of models asked together, in place of `model` (domain/llmConsensus.ts). */
     models: z
       .array(llmModelSchema)
       .min(1)

@@ -4,7 +4,7 @@
  * answers (huge, slow) in a panel. The single-model behaviour is tests/unit/llm.test.ts.
  */
 import { installedModels, validateTrades, type ValidateTradesInput } from '../../activities/llm';
-import { combineVotes } from '../../activities/llm/consensus';
+import { combineVotes } from '../../domain/llmConsensus';
 import { checkConfig, defaultConfig, type LlmPolicy } from '../../domain/config';
 import type { ModelVerdict, TradeProposal } from '../../domain/types';
 import { startFakeOllama, type FakeOllama } from '../helpers/fakeOllama';

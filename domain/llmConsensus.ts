@@ -11,8 +11,8 @@
  * approval at half size keeps the trade at half size). When every model fell back the verdict is the plain fallback
  * verdict (fallback=true), as with a single model.
  */
-import type { LlmPolicy } from '../../domain/config';
-import type { LlmVerdict, ModelVerdict } from '../../domain/types';
+import type { LlmPolicy } from './config';
+import type { LlmVerdict, ModelVerdict } from './types';
 
 export type ConsensusRule = NonNullable<LlmPolicy['consensus']>;
 export const DEFAULT_CONSENSUS: ConsensusRule = 'majority';
