@@ -94,7 +94,7 @@ async function backtest(options: BacktestOptions, review?: Reviewer): Promise<Ba
   const result = await runBacktest({ ...options, ...hook } as BacktestOptions);
   const reviewed = result.decisions.some((d) => d.decisions.some((x) => x.rules.some((r) => r.rule === 'llm-verdict')));
   if (review && reviewed && called === 0) {
-    throw new Error("the backtester ignored the `reviewer` hook (it comes with issue 11's `tradectl backtest --llm ollama`): no LLM verdict was asked");
+    throw new Error('the backtester ignored the `reviewer` hook (backtest/effects.ts validateTrades): no LLM verdict was asked');
   }
   return result;
 }
