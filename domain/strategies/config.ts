@@ -26,112 +26,97 @@ const duration = z.string().refine((s) => {
   }
 }, 'expected a duration like 30m, 4h or 1d');
 
-const smaCrossSchema = z
-  .object({ enabled: z.boolean().default(false), fast: period.default(10), slow: period.default(20) })
-  .strict()
+/** Every strategy's parameters: its on/off switch, then its own fields; an unknown key is refused, not ignored. */
+function strategyParams<T extends z.ZodRawShape>(enabledByDefault: boolean, shape: T) {
+  return z.object({ enabled: z.boolean().default(enabledByDefault), ...shape }).strict();
+}
+
+const smaCrossSchema = strategyParams(false, { fast: period.default(10), slow: period.default(20) })
   .refine((p) => p.fast < p.slow, { message: 'fast must be shorter than slow', path: ['fast'] });
 
-const momentumSchema = z
-  .object({
-    enabled: z.boolean().default(false),
-    average: z.enum(['sma', 'ema']).default('ema'),
-    fast: period.default(20),
-    slow: period.default(50),
-    /** The cross may have happened up to this many candles ago, so RSI and MACD can confirm it a little later. */
-    crossLookback: period.default(3),
-    rsiPeriod: period.default(14),
-    rsiMin: z.number().min(0).max(100).default(50),
-    rsiMax: z.number().min(0).max(100).default(70),
-    macdFast: period.default(12),
-    macdSlow: period.default(26),
-    macdSignal: period.default(9),
-    atrPeriod: period.default(14),
-    stopAtr: z.number().positive().default(2),
-    targetAtr: z.number().positive().default(3),
-  })
-  .strict()
+const momentumSchema = strategyParams(false, {
+  average: z.enum(['sma', 'ema']).default('ema'),
+  fast: period.default(20),
+  slow: period.default(50),
+  /** The cross may have happened up to this many candles ago, so RSI and MACD can confirm it a little later. */
+  crossLookback: period.default(3),
+  rsiPeriod: period.default(14),
+  rsiMin: z.number().min(0).max(100).default(50),
+  rsiMax: z.number().min(0).max(100).default(70),
+  macdFast: period.default(12),
+  macdSlow: period.default(26),
+  macdSignal: period.default(9),
+  atrPeriod: period.default(14),
+  stopAtr: z.number().positive().default(2),
+  targetAtr: z.number().positive().default(3),
+})
   .refine((p) => p.fast < p.slow, { message: 'fast must be shorter than slow', path: ['fast'] })
   .refine((p) => p.macdFast < p.macdSlow, { message: 'macdFast must be shorter than macdSlow', path: ['macdFast'] })
   .refine((p) => p.rsiMin < p.rsiMax, { message: 'rsiMin must be below rsiMax', path: ['rsiMin'] });
 
-const meanReversionSchema = z
-  .object({
-    enabled: z.boolean().default(false),
-    period: period.default(20),
-    bandSd: z.number().positive().default(2),
-    rsiPeriod: period.default(14),
-    oversold: z.number().min(0).max(100).default(30),
-    overbought: z.number().min(0).max(100).default(70),
-    atrPeriod: period.default(14),
-    /** Stop this many ATRs under the entry (the band itself keeps widening in a crash, so it is no stop). */
-    stopAtr: z.number().positive().default(1.5),
-  })
-  .strict()
+const meanReversionSchema = strategyParams(false, {
+  period: period.default(20),
+  bandSd: z.number().positive().default(2),
+  rsiPeriod: period.default(14),
+  oversold: z.number().min(0).max(100).default(30),
+  overbought: z.number().min(0).max(100).default(70),
+  atrPeriod: period.default(14),
+  /** Stop this many ATRs under the entry (the band itself keeps widening in a crash, so it is no stop). */
+  stopAtr: z.number().positive().default(1.5),
+})
   .refine((p) => p.oversold < p.overbought, { message: 'oversold must be below overbought', path: ['oversold'] });
 
-const breakoutSchema = z
-  .object({
-    enabled: z.boolean().default(false),
-    volumeMultiple: z.number().min(1).default(2),
-    volumePeriod: period.default(20),
-    resistancePeriod: period.default(20),
-    bandPeriod: period.default(20),
-    bandSd: z.number().positive().default(2),
-    atrPeriod: period.default(14),
-    stopAtr: z.number().positive().default(2),
-    targetAtr: z.number().positive().default(4),
-    /** Held breakouts are sold once the close falls back under the SMA of this many candles. */
-    exitPeriod: period.default(20),
-  })
-  .strict();
+const breakoutSchema = strategyParams(false, {
+  volumeMultiple: z.number().min(1).default(2),
+  volumePeriod: period.default(20),
+  resistancePeriod: period.default(20),
+  bandPeriod: period.default(20),
+  bandSd: z.number().positive().default(2),
+  atrPeriod: period.default(14),
+  stopAtr: z.number().positive().default(2),
+  targetAtr: z.number().positive().default(4),
+  /** Held breakouts are sold once the close falls back under the SMA of this many candles. */
+  exitPeriod: period.default(20),
+});
 
-const dcaGridSchema = z
-  .object({
-    enabled: z.boolean().default(true),
-    dropFromHigh: openFraction.default(0.05),
-    highLookback: duration.default('4h'),
-    rsiPeriod: period.default(14),
-    rsiBelow: z.number().min(0).max(100).default(30),
-    rungs: z.number().int().min(1).max(50).default(5),
-    rungSpacing: openFraction.default(0.01),
-    takeProfit: openFraction.default(0.1),
-    stopLoss: openFraction.default(0.08),
-  })
-  .strict()
+const dcaGridSchema = strategyParams(true, {
+  dropFromHigh: openFraction.default(0.05),
+  highLookback: duration.default('4h'),
+  rsiPeriod: period.default(14),
+  rsiBelow: z.number().min(0).max(100).default(30),
+  rungs: z.number().int().min(1).max(50).default(5),
+  rungSpacing: openFraction.default(0.01),
+  takeProfit: openFraction.default(0.1),
+  stopLoss: openFraction.default(0.08),
+})
   .refine((p) => p.stopLoss > (p.rungs - 1) * p.rungSpacing, {
     message: 'stopLoss must lie below the lowest rung', path: ['stopLoss'],
   });
 
-const swingSchema = z
-  .object({
-    enabled: z.boolean().default(true),
-    resistancePeriod: period.default(48),
-    volumeMultiple: z.number().min(1).default(2),
-    volumePeriod: period.default(20),
-    takeProfit: openFraction.default(0.15),
-    stopLoss: openFraction.default(0.05),
-    trailingStop: openFraction.default(0.07),
-    /** The trailing stop's high-water mark looks back at most this many candles (finite memory). */
-    trailLookback: period.default(240),
-  })
-  .strict();
+const swingSchema = strategyParams(true, {
+  resistancePeriod: period.default(48),
+  volumeMultiple: z.number().min(1).default(2),
+  volumePeriod: period.default(20),
+  takeProfit: openFraction.default(0.15),
+  stopLoss: openFraction.default(0.05),
+  trailingStop: openFraction.default(0.07),
+  /** The trailing stop's high-water mark looks back at most this many candles (finite memory). */
+  trailLookback: period.default(240),
+});
 
-const channelSchema = z
-  .object({
-    enabled: z.boolean().default(true),
-    window: period.default(72),
-    minTouches: z.number().int().min(1).default(3),
-    /** A candle touches support (resistance) when its low (high) is within this fraction of the width of it. */
-    touchTolerance: openFraction.default(0.1),
-    /** Narrower channels cannot pay the round trip. */
-    minWidth: openFraction.default(0.03),
-    buyZone: openFraction.default(0.3),
-    sellZone: openFraction.default(0.3),
-    /** Stop this fraction of the channel width under support. */
-    stopBuffer: openFraction.default(0.1),
-    minRewardToRisk: z.number().positive().default(1.5),
-  })
-  .strict()
+const channelSchema = strategyParams(true, {
+  window: period.default(72),
+  minTouches: z.number().int().min(1).default(3),
+  /** A candle touches support (resistance) when its low (high) is within this fraction of the width of it. */
+  touchTolerance: openFraction.default(0.1),
+  /** Narrower channels cannot pay the round trip. */
+  minWidth: openFraction.default(0.03),
+  buyZone: openFraction.default(0.3),
+  sellZone: openFraction.default(0.3),
+  /** Stop this fraction of the channel width under support. */
+  stopBuffer: openFraction.default(0.1),
+  minRewardToRisk: z.number().positive().default(1.5),
+})
   .refine((p) => p.buyZone + p.sellZone < 1, { message: 'buyZone + sellZone must leave a middle', path: ['buyZone'] });
 
 const weight = z.number().min(0).max(1);
