@@ -10,28 +10,25 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { Client, Connection } from '@temporalio/client';
-import { computeFeatures, MIN_CANDLES } from '../../activities/features';
-import { inferSignals } from '../../activities/inference';
+import { MIN_CANDLES } from '../../activities/features';
 import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../../activities/execution/liveBroker';
 import { recentCycles, recentOrders } from '../../activities/persistence/queries';
 import { portfolioHandle, portfolioOps, startPortfolio } from '../../client/tradingClient';
-import { parseCandleCsv } from '../../domain/candles';
 import { defaultConfig } from '../../domain/config';
-import type { Candle } from '../../domain/types';
 import { migrateDatabase } from '../../prisma/database';
 import { startDevServer, type DevServer } from '../../workers/temporalServer';
 import { startBinanceEmulator, type BinanceEmulator } from '../helpers/binanceEmulator';
 import { API_KEY, API_SECRET, BTCUSDT } from '../helpers/executionEnv';
 import { startFakeOllama } from '../helpers/fakeOllama';
 import { faults, type Fault } from '../helpers/faultPlan';
+import { freePort } from '../helpers/loopbackServer';
+import { bullishBtcWindow } from '../helpers/realCandles';
 
 const ROOT = path.resolve(__dirname, '../..');
-const OHLCV = path.resolve(ROOT, '../shared/data/ohlcv');
 const CANDLES = MIN_CANDLES + 20;
 
 export interface TemporalChaosReport {
@@ -43,17 +40,6 @@ export interface TemporalChaosReport {
   duplicates: number;
   workflowTaskFailures: number;
   breaks: string[];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 async function until<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
@@ -68,18 +54,6 @@ async function until<T>(what: string, check: () => Promise<T | undefined>, timeo
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
-}
-
-/** A stretch of real BTC candles on which the served model leans up, so every round buys. */
-async function bullishWindow(): Promise<Candle[]> {
-  const all = parseCandleCsv(fs.readFileSync(path.join(OHLCV, 'binance_BTC-USDT_1h.csv'), 'utf8'), 'btc');
-  for (let end = 2_000; end < all.length; end += 7) {
-    const candles = all.slice(end - CANDLES, end);
-    const snapshot = { symbol: 'BTC/USDT', timeframe: '1h', candles, source: 'live:binance' };
-    const [signal] = await inferSignals({ features: await computeFeatures({ snapshots: [snapshot], reference: snapshot } as never) });
-    if (signal.probabilities.up > signal.probabilities.down * 1.3) return candles;
-  }
-  throw new Error('no bullish stretch found');
 }
 
 /** Faults of one round, drawn from the seed: transient ones the stack must ride out. */
@@ -106,7 +80,8 @@ export async function runTemporalChaos(rounds: number, seed: number, log: (line:
   const serverOpts = { address, uiPort: await freePort(), dbFile: path.join(dir, 'temporal.db'), logFile: path.join(dir, 'temporal.log') };
   let server: DevServer = await startDevServer(serverOpts);
   const ollama = await startFakeOllama();
-  const candles = await bullishWindow();
+  // So that every round buys.
+  const candles = await bullishBtcWindow(CANDLES);
   const emulator: BinanceEmulator = await startBinanceEmulator({
     apiKey: API_KEY, secret: API_SECRET, symbols: [{ ...BTCUSDT, price: candles[candles.length - 1][4] }], balances: { USDT: 10_000, BTC: 0 }, klines: { BTCUSDT: candles },
   });

@@ -20,10 +20,9 @@
  * caps what a market order can fill: the rest expires, as Binance does when the book runs out (a partial fill).
  */
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type http from 'node:http';
 import type { Candle } from '../../domain/types';
-import { FaultPlan, type Fault, type RequestRecord } from './faultPlan';
+import { serveExchange, type ExchangeServer } from './exchangeServer';
 
 export type { Fault, RequestRecord } from './faultPlan';
 
@@ -88,12 +87,9 @@ export interface EmulatedOrder {
   trades: EmulatedTrade[];
 }
 
-export interface BinanceEmulator {
-  url: string;
+export interface BinanceEmulator extends ExchangeServer {
   apiKey: string;
   secret: string;
-  inject(fault: Fault): void;
-  clearFaults(): void;
   /** Moves the price with unlimited liquidity: crossing limit orders fill completely, stops trigger. */
   setPrice(symbol: string, price: number): void;
   /** Prints a trade of `quantity` at `price`: crossing resting orders fill (price-time priority) up to it. */
@@ -104,17 +100,8 @@ export interface BinanceEmulator {
   adjustBalance(asset: string, delta: number): void;
   /** Most a market order on `symbol` fills (the rest expires); undefined: unlimited. */
   setLiquidity(symbol: string, quantity: number | undefined): void;
-  /** Faults injected so far that fired. */
-  faultsFired(): number;
-  /** The nth request from now kills its client (see FaultPlan.armKill). */
-  armKill(afterRequests: number, applyFirst: boolean): void;
-  kills(): number;
-  killPending(): boolean;
-  disarmKill(): void;
-  requests: RequestRecord[];
   /** Requests for endpoints the emulator does not serve (a test should expect none). */
   unknownRequests: string[];
-  close(): Promise<void>;
 }
 
 class BinanceError extends Error {
@@ -145,9 +132,7 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
   // Unique across the emulators of one process, as a real exchange's are: tests share one database of order ids.
   let nextOrderId = 1_000 + 1_000_000 * emulatorsStarted++;
   let nextTradeId = 50_000;
-  const plan = new FaultPlan();
   const liquidity = new Map<string, number>();
-  const requests: RequestRecord[] = [];
   const unknownRequests: string[] = [];
 
   const wallet = (asset: string) => {
@@ -500,58 +485,29 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
     if (timestamp > now + 1000 || now - timestamp > recvWindow) throw new BinanceError(400, -1021, 'Timestamp for this request is outside of the recvWindow.');
   }
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const method = req.method ?? 'GET';
-      const path = url.pathname;
+  const exchange = await serveExchange({
+    rateLimitBody: { code: -1003, msg: 'Too much request weight used; current limit is 6000 request weight per 1 MINUTE.' },
+    contentType: 'application/json;charset=UTF-8',
+    read: ({ req, method, url, body }) => {
       const query = url.search.replace(/^\?/, '');
-      const body = Buffer.concat(chunks).toString('utf8');
       const params = Object.fromEntries([...new URLSearchParams(query), ...new URLSearchParams(body)]);
-      const killed = plan.killCheck(req);
-      // A killed client's requests are never answered; the killing one is applied first or not at all.
-      if (killed === 'hang') return;
-      const fault = plan.take(method, path);
-      if (fault?.kind === 'hook') fault.action?.();
-      const record: RequestRecord = { method, path, params, outcome: 'answered', status: 200 };
-      requests.push(record);
-      if (fault?.kind === 'status' && !fault.apply) {
-        plan.answerWithoutApplying(fault, record, res, { code: -1003, msg: 'Too much request weight used; current limit is 6000 request weight per 1 MINUTE.' });
-        return;
-      }
-      let status = 200;
-      let payload: unknown;
-      try {
-        if (SIGNED.has(path)) authenticate(req, query, body, params);
-        payload = route(method, path, params);
-      } catch (err) {
-        if (!(err instanceof BinanceError)) throw err;
-        status = err.httpStatus;
-        payload = { code: err.code, msg: err.message };
-      }
-      record.status = status;
-      if (killed === 'apply-then-hang') return;
-      if (fault && plan.answerAfterApplying(fault, record, payload, req, res)) return;
-      res.writeHead(status, { 'Content-Type': 'application/json;charset=UTF-8' });
-      res.end(JSON.stringify(payload));
-    });
+      const apply = () => {
+        try {
+          if (SIGNED.has(url.pathname)) authenticate(req, query, body, params);
+          return { status: 200, payload: route(method, url.pathname, params) };
+        } catch (err) {
+          if (!(err instanceof BinanceError)) throw err;
+          return { status: err.httpStatus, payload: { code: err.code, msg: err.message } };
+        }
+      };
+      return { params, apply };
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    ...exchange,
     apiKey: options.apiKey,
     secret: options.secret,
-    inject: (fault) => plan.inject(fault),
-    clearFaults: () => plan.clear(),
-    faultsFired: () => plan.fired,
-    armKill: (n, applyFirst) => plan.armKill(n, applyFirst),
-    kills: () => plan.kills,
-    killPending: () => plan.killPending(),
-    disarmKill: () => plan.disarmKill(),
     setLiquidity: (symbol, quantity) => {
       if (quantity === undefined) liquidity.delete(symbol);
       else liquidity.set(symbol, quantity);
@@ -563,12 +519,6 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
     adjustBalance: (asset, delta) => {
       wallet(asset).free += delta;
     },
-    requests,
     unknownRequests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }

@@ -4,9 +4,9 @@
  * Response shapes follow Ollama's own: a single JSON object for `stream: false` (what the client sends by
  * default) and newline-delimited JSON chunks for `stream: true`.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type ServerResponse } from 'node:http';
 import { EMBEDDED_LLM_MODEL } from '../../domain/config';
+import { freePort, jsonOrText, listenOnLoopback, readBody } from './loopbackServer';
 
 export interface ChatRequestBody {
   model: string;
@@ -66,7 +66,7 @@ export async function startFakeOllama(overrides: Partial<FakeOllamaBehaviour> = 
     // A client that gave up mid-answer must not crash the test process with EPIPE.
     res.on('error', () => undefined);
     const text = await readBody(req).catch(() => '');
-    const body = parseJson(text);
+    const body = text === '' ? undefined : jsonOrText(text);
     const path = new URL(req.url ?? '/', 'http://fake').pathname;
     requests.push({ method: req.method ?? 'GET', path, body, headers: req.headers, receivedAt: Date.now() });
 
@@ -86,22 +86,18 @@ export async function startFakeOllama(overrides: Partial<FakeOllamaBehaviour> = 
     sendText(res, 404, '404 page not found');
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const loopback = await listenOnLoopback(server);
 
   const fake: FakeOllama = {
-    url: `http://127.0.0.1:${port}`,
+    url: loopback.url,
     requests,
     behaviour,
     chatRequests: () => requests.filter((r) => r.path === '/api/chat').map((r) => r.body as ChatRequestBody),
-    close: () =>
-      new Promise<void>((resolve) => {
-        pendingTimers.forEach(clearTimeout);
-        pendingTimers.clear();
-        server.close(() => resolve());
-        // Keep-alive sockets from the client's fetch would otherwise hold close() open.
-        server.closeAllConnections();
-      }),
+    close: () => {
+      pendingTimers.forEach(clearTimeout);
+      pendingTimers.clear();
+      return loopback.close();
+    },
   };
   return fake;
 }
@@ -173,24 +169,6 @@ function tagEntry(name: string) {
   };
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function parseJson(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8' });
   res.end(JSON.stringify(body));
@@ -201,11 +179,7 @@ function sendText(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-/** A loopback URL where nothing listens: a server is bound to get a free port, then closed. */
+/** A loopback URL where nothing listens. */
 export async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return `http://127.0.0.1:${port}`;
+  return `http://127.0.0.1:${await freePort()}`;
 }

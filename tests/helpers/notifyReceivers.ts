@@ -6,9 +6,9 @@
  * HMAC. Each records what it accepted; `faults` is a queue of answers to give instead, one per request.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { verifySignature } from '../../activities/notify/webhook';
 import type { NotificationEvent } from '../../domain/notifications/events';
+import { jsonOrText, listenOnLoopback, readBody } from './loopbackServer';
 
 /** What to do with one request instead of answering normally. */
 export type Fault =
@@ -35,23 +35,6 @@ export interface Receiver {
 
 type Handler = (req: Received, res: ServerResponse) => void;
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
@@ -65,7 +48,7 @@ async function serve(answer: Handler): Promise<Receiver & { server: Server }> {
   const server = createServer(async (req, res) => {
     res.on('error', () => undefined);
     const raw = await readBody(req).catch(() => '');
-    const r: Received = { path: req.url ?? '/', headers: req.headers, raw, body: parse(raw), at: Date.now() };
+    const r: Received = { path: req.url ?? '/', headers: req.headers, raw, body: jsonOrText(raw), at: Date.now() };
     receiver.received.push(r);
     const fault = receiver.faults.shift();
     if (fault?.kind === 'hang') {
@@ -86,13 +69,12 @@ async function serve(answer: Handler): Promise<Receiver & { server: Server }> {
     receiver.accepted.push(r);
     answer(r, res);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const loopback = await listenOnLoopback(server);
   receiver.server = server;
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  receiver.close = async () => {
+  receiver.url = loopback.url;
+  receiver.close = () => {
     for (const res of hanging) res.destroy();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    return loopback.close();
   };
   return receiver;
 }

@@ -15,9 +15,8 @@
  * timestamp + method + path with query + body)). Faults: tests/helpers/faultPlan.ts.
  */
 import { createHmac } from 'node:crypto';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { FaultPlan, type Fault, type RequestRecord } from './faultPlan';
+import type http from 'node:http';
+import { serveExchange, type ExchangeServer } from './exchangeServer';
 
 export interface OkxSymbol {
   /** e.g. BTC-USDT */
@@ -58,23 +57,14 @@ export interface OkxOrder {
   fills: { tradeId: string; px: number; sz: number; fee: number; ts: number }[];
 }
 
-export interface OkxEmulator {
-  url: string;
-  inject(fault: Fault): void;
-  clearFaults(): void;
-  faultsFired(): number;
-  armKill(afterRequests: number, applyFirst: boolean): void;
-  kills(): number;
-  killPending(): boolean;
-  disarmKill(): void;
+export interface OkxEmulator extends ExchangeServer {
   setPrice(instId: string, price: number): void;
   orders(): OkxOrder[];
   balance(ccy: string): { avail: number; frozen: number };
   /** Ages every order by `ms` (the two-hour retention of orders cancelled without fills). */
   age(ms: number): void;
-  requests: RequestRecord[];
+  /** Requests for endpoints the emulator does not serve (a test should expect none). */
   unknownRequests: string[];
-  close(): Promise<void>;
 }
 
 class OkxError extends Error {
@@ -100,8 +90,6 @@ export async function startOkxEmulator(options: OkxEmulatorOptions): Promise<Okx
   /** How far the order query's retention clock was moved forward (age()). */
   let agedBy = 0;
   const now = () => Date.now();
-  const plan = new FaultPlan();
-  const requests: RequestRecord[] = [];
   const unknownRequests: string[] = [];
 
   const wallet = (ccy: string) => {
@@ -300,14 +288,11 @@ export async function startOkxEmulator(options: OkxEmulatorOptions): Promise<Okx
     if (h('ok-access-sign') !== expected) throw new OkxError('50113', 'Invalid Sign.');
   }
 
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-      const method = req.method ?? 'GET';
+  const exchange = await serveExchange({
+    rateLimitBody: { code: '50011', msg: 'Rate limit reached. Please refer to API documentation and throttle requests accordingly.', data: [] },
+    contentType: 'application/json',
+    read: ({ req, method, url, body }) => {
       const path = url.pathname;
-      const body = Buffer.concat(chunks).toString('utf8');
       const q = Object.fromEntries(url.searchParams);
       let parsed: unknown = {};
       try {
@@ -316,42 +301,21 @@ export async function startOkxEmulator(options: OkxEmulatorOptions): Promise<Okx
         /* answered as a parameter error below */
       }
       const b = (Array.isArray(parsed) ? {} : parsed) as Record<string, string>;
-      const killed = plan.killCheck(req);
-      // A killed client's requests are never answered; the killing one is applied first or not at all.
-      if (killed === 'hang') return;
-      const fault = plan.take(method, path);
-      if (fault?.kind === 'hook') fault.action?.();
-      const record: RequestRecord = { method, path, params: { ...q, ...(Array.isArray(parsed) ? parsed[0] : b) }, outcome: 'answered', status: 200 };
-      requests.push(record);
-      if (fault?.kind === 'status' && !fault.apply) {
-        plan.answerWithoutApplying(fault, record, res, { code: '50011', msg: 'Rate limit reached. Please refer to API documentation and throttle requests accordingly.', data: [] });
-        return;
-      }
-      let payload: unknown;
-      try {
-        if (path.startsWith('/api/v5/trade/') || path.startsWith('/api/v5/account/') || path.startsWith('/api/v5/asset/')) authenticate(req, method, `${path}${url.search}`, body);
-        payload = { code: '0', msg: '', data: route(method, path, q, b, parsed) };
-      } catch (err) {
-        if (!(err instanceof OkxError)) throw err;
-        payload = { code: err.code, msg: err.message, data: err.item ? [err.item] : [] };
-      }
-      if (killed === 'apply-then-hang') return;
-      if (fault && plan.answerAfterApplying(fault, record, payload, req, res)) return;
-      res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(payload));
-    });
+      const apply = () => {
+        // Every answer is HTTP 200; the envelope's code says what happened.
+        try {
+          if (path.startsWith('/api/v5/trade/') || path.startsWith('/api/v5/account/') || path.startsWith('/api/v5/asset/')) authenticate(req, method, `${path}${url.search}`, body);
+          return { status: 200, payload: { code: '0', msg: '', data: route(method, path, q, b, parsed) } };
+        } catch (err) {
+          if (!(err instanceof OkxError)) throw err;
+          return { status: 200, payload: { code: err.code, msg: err.message, data: err.item ? [err.item] : [] } };
+        }
+      };
+      return { params: { ...q, ...(Array.isArray(parsed) ? parsed[0] : b) }, apply };
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
-    inject: (f) => plan.inject(f),
-    clearFaults: () => plan.clear(),
-    faultsFired: () => plan.fired,
-    armKill: (n, applyFirst) => plan.armKill(n, applyFirst),
-    kills: () => plan.kills,
-    killPending: () => plan.killPending(),
-    disarmKill: () => plan.disarmKill(),
+    ...exchange,
     setPrice: (instId, price) => {
       prices.set(instId, price);
       for (const o of orders) {
@@ -363,12 +327,6 @@ export async function startOkxEmulator(options: OkxEmulatorOptions): Promise<Okx
     age: (ms) => {
       agedBy += ms;
     },
-    requests,
     unknownRequests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
   };
 }

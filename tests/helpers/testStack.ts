@@ -16,7 +16,7 @@ import { temporalMetricsTelemetry } from '../../workers/runtime';
 import { temporalCliPath } from '../../workers/temporalServer';
 import { startFakeOllama, type FakeOllama } from './fakeOllama';
 
-export const OHLCV_DIR = path.resolve(__dirname, '../../../shared/data/ohlcv');
+export { OHLCV_DIR } from './realCandles';
 
 let runtimeInstalled = false;
 

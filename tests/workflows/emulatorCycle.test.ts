@@ -4,40 +4,23 @@
  * 5xx on the account. The cycle finishes with exactly one order on the exchange, the book in step with the account,
  * and a liquidation that sells the position on the exchange.
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { computeFeatures, MIN_CANDLES } from '../../activities/features';
-import { inferSignals } from '../../activities/inference';
+import { MIN_CANDLES } from '../../activities/features';
 import { recentIncidents } from '../../activities/persistence/incidentStore';
 import { recentCycles, recentOrders } from '../../activities/persistence/queries';
 import { portfolioHandle, portfolioOps, startPortfolio } from '../../client/tradingClient';
-import { parseCandleCsv } from '../../domain/candles';
 import { defaultConfig } from '../../domain/config';
-import type { Candle } from '../../domain/types';
 import type { BinanceEmulator } from '../helpers/binanceEmulator';
 import { BTCUSDT, clearExchangeEnv, emulatedBinance } from '../helpers/executionEnv';
-import { OHLCV_DIR, startTestStack, waitFor, type TestStack } from '../helpers/testStack';
+import { bullishBtcWindow } from '../helpers/realCandles';
+import { startTestStack, waitFor, type TestStack } from '../helpers/testStack';
 
 const CANDLES = MIN_CANDLES + 20;
 let stack: TestStack;
 let emulator: BinanceEmulator;
 
-/** The first stretch of real BTC candles on which the served model leans up: the test needs an entry to trade. */
-async function bullishWindow(): Promise<Candle[]> {
-  const all = parseCandleCsv(fs.readFileSync(path.join(OHLCV_DIR, 'binance_BTC-USDT_1h.csv'), 'utf8'), 'btc');
-  for (let end = 2_000; end < all.length; end += 7) {
-    const candles = all.slice(end - CANDLES, end);
-    const snapshot = { symbol: 'BTC/USDT', timeframe: '1h', candles, source: 'live:binance' };
-    const [signal] = await inferSignals({ features: await computeFeatures({ snapshots: [snapshot], reference: snapshot } as never) });
-    const { up, down } = signal.probabilities;
-    if (up > down * 1.3) return candles;
-  }
-  throw new Error('no bullish stretch found');
-}
-
 beforeAll(async () => {
   stack = await startTestStack();
-  const candles = await bullishWindow();
+  const candles = await bullishBtcWindow(CANDLES);
   emulator = await emulatedBinance({
     symbols: [{ ...BTCUSDT, price: candles[candles.length - 1][4] }],
     balances: { USDT: 10_000, BTC: 0 },
