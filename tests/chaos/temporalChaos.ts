@@ -6,7 +6,8 @@
  * Temporal server itself restarted once. Then: every client order id on the exchange once, every exchange order
  * in the database as it is, the book equal to the account, every liquidation complete, no workflow task failure.
  *
- * Slow by design (a killed order activity is retried after its 1-minute start-to-close timeout): soak only.
+ * Slow by design (a killed order activity is retried after its 1-minute start-to-close timeout): `npm test` runs
+ * one round (tests/workflows/temporalChaos.test.ts), the soak several.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

@@ -11,7 +11,6 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { load as loadYaml } from 'js-yaml';
@@ -24,19 +23,12 @@ import { runWorkers, type RunningWorkers } from '../../workers/worker';
 import { telegramServer, webhookReceiver, type TelegramServer, type WebhookReceiver } from '../helpers/notifyReceivers';
 import { APPROVE_ANSWER } from '../helpers/fakeOllama';
 import { replayConfig, startTestStack, waitFor, type TestStack } from '../helpers/testStack';
+import { freePort } from '../helpers/loopbackServer';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SECRET = 'loopback-webhook-signing-key';
 const ALLOWED_CHAT = 4242;
 const STRANGER_CHAT = 666;
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 let stack: TestStack;
 let receiver: WebhookReceiver;
