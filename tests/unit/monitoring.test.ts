@@ -8,16 +8,14 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client as PgClient } from 'pg';
 import { registry } from '../../activities/metrics';
 import { readCurrent, readManifest, DEFAULT_REGISTRY_ROOT } from '../../activities/modelRegistry';
 import { recordCycle } from '../../activities/persistence/recordCycle';
 import { modelPerformance, scoreMatureSignals } from '../../activities/persistence/scoreSignals';
 import type { CycleRecord, Direction } from '../../domain/types';
 import { closeDatabases, migrateDatabase, openDatabase, type Db } from '../../prisma/database';
+import { createPostgresDatabase, describeOnPostgres, dropPostgresDatabases } from '../helpers/postgres';
 
-const PG_URL = process.env.TEST_POSTGRES_URL;
-const IN_CI = process.env.CI === 'true';
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 8, 0);
 const VERSION = readCurrent(DEFAULT_REGISTRY_ROOT)!;
@@ -145,33 +143,9 @@ describe('signal monitoring on sqlite', () => {
   });
 });
 
-if (PG_URL) {
-  describe('signal monitoring on postgres', () => {
-    monitoringSuite('postgres', async () => {
-      const name = `trader_monitoring_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-      const admin = async (sql: string) => {
-        const c = new PgClient({ connectionString: PG_URL });
-        await c.connect();
-        try {
-          await c.query(sql);
-        } finally {
-          await c.end();
-        }
-      };
-      await admin(`CREATE DATABASE ${name}`);
-      const u = new URL(PG_URL);
-      u.pathname = `/${name}`;
-      return { url: u.toString(), cleanup: async () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
-    });
+describeOnPostgres('signal monitoring on postgres', (serverUrl) => {
+  monitoringSuite('postgres', async () => {
+    const { name, url } = await createPostgresDatabase(serverUrl, 'trader_monitoring');
+    return { url, cleanup: () => dropPostgresDatabases(serverUrl, [name]) };
   });
-} else if (IN_CI) {
-  describe('signal monitoring on postgres', () => {
-    it('needs TEST_POSTGRES_URL in CI', () => {
-      throw new Error('TEST_POSTGRES_URL is not set: CI must start PostgreSQL (scripts/ci-postgres.sh)');
-    });
-  });
-} else {
-  describe.skip('signal monitoring on postgres (set TEST_POSTGRES_URL, e.g. from scripts/ci-postgres.sh)', () => {
-    it('runs against PostgreSQL', () => undefined);
-  });
-}
+});

@@ -10,7 +10,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createClient } from '@libsql/client';
-import { Client as PgClient } from 'pg';
 import { findOrder, saveOrder } from '../../activities/persistence/orderStore';
 import { recentCycles, recentOrders, traceOrder } from '../../activities/persistence/queries';
 import { recordCycle } from '../../activities/persistence/recordCycle';
@@ -20,9 +19,7 @@ import {
   PROJECT_ROOT, closeDatabases, migrateDatabase, openDatabase, prismaConfigFor, resolveDatabaseUrl, type Db, type DatabaseKind,
 } from '../../prisma/database';
 import { POSTGRES_SCHEMA, SQLITE_SCHEMA, derivePostgresSchema, modelsOnly } from '../../scripts/sync-postgres-schema';
-
-const PG_URL = process.env.TEST_POSTGRES_URL;
-const IN_CI = process.env.CI === 'true';
+import { createPostgresDatabase, describeOnPostgres, dropPostgresDatabases, withPgClient } from '../helpers/postgres';
 
 afterAll(async () => {
   await closeDatabases();
@@ -153,9 +150,7 @@ async function describeSqlite(url: string): Promise<unknown> {
 }
 
 async function describePostgres(url: string): Promise<unknown> {
-  const c = new PgClient({ connectionString: url });
-  await c.connect();
-  try {
+  return withPgClient(url, async (c) => {
     const columns = await c.query(`SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns
       WHERE table_schema = 'public' AND table_name <> '_prisma_migrations' ORDER BY table_name, column_name`);
     const indexes = await c.query(`SELECT tablename, indexname, indexdef FROM pg_indexes
@@ -164,9 +159,7 @@ async function describePostgres(url: string): Promise<unknown> {
       FROM pg_constraint con JOIN pg_class t ON t.oid = con.conrelid
       WHERE con.connamespace = 'public'::regnamespace AND t.relname <> '_prisma_migrations' ORDER BY 1, 2`);
     return { columns: columns.rows, indexes: indexes.rows, constraints: constraints.rows };
-  } finally {
-    await c.end();
-  }
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -203,43 +196,21 @@ function sqliteTarget(): Target {
   };
 }
 
-function postgresTarget(baseUrl: string): Target {
+function postgresTarget(serverUrl: string): Target {
   const created: string[] = [];
-  const admin = async <T>(fn: (c: PgClient) => Promise<T>): Promise<T> => {
-    const c = new PgClient({ connectionString: baseUrl });
-    await c.connect();
-    try {
-      return await fn(c);
-    } finally {
-      await c.end();
-    }
-  };
   return {
     async create() {
-      const name = `trader_test_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
-      await admin((c) => c.query(`CREATE DATABASE ${name}`)).catch((e: Error) => {
-        throw new Error(`TEST_POSTGRES_URL's user must be allowed to CREATE DATABASE (each run uses fresh databases): ${e.message}`);
-      });
+      const { name, url } = await createPostgresDatabase(serverUrl, 'trader_test');
       created.push(name);
-      const u = new URL(baseUrl);
-      u.pathname = `/${name}`;
-      return u.toString();
+      return url;
     },
     async execScript(url, sql) {
-      const c = new PgClient({ connectionString: url });
-      await c.connect();
-      try {
-        await c.query(sql);
-      } finally {
-        await c.end();
-      }
+      await withPgClient(url, (c) => c.query(sql));
     },
     describe: describePostgres,
     async cleanup() {
       await closeDatabases();
-      await admin(async (c) => {
-        for (const name of created) await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      });
+      await dropPostgresDatabases(serverUrl, created);
     },
   };
 }
@@ -514,18 +485,6 @@ describe('persistence on sqlite', () => {
   });
 });
 
-if (PG_URL) {
-  describe('persistence on postgres', () => {
-    persistenceSuite('postgres', () => postgresTarget(PG_URL));
-  });
-} else if (IN_CI) {
-  describe('persistence on postgres', () => {
-    it('runs in CI', () => {
-      throw new Error('CI must provide TEST_POSTGRES_URL: run `export TEST_POSTGRES_URL="$(scripts/ci-postgres.sh | tail -n 1)"` before the tests.');
-    });
-  });
-} else {
-  describe.skip('persistence on postgres (set TEST_POSTGRES_URL, e.g. from scripts/ci-postgres.sh)', () => {
-    persistenceSuite('postgres', () => postgresTarget('postgresql://unset'));
-  });
-}
+describeOnPostgres('persistence on postgres', (serverUrl) => {
+  persistenceSuite('postgres', () => postgresTarget(serverUrl));
+});

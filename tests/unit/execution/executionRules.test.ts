@@ -262,21 +262,23 @@ describe('configuration from the environment', () => {
 
 describe('ccxt errors onto retry decisions', () => {
   const ccxt = loadCcxt();
-  const cases: [new (m: string) => Error, string, boolean][] = [
-    [ccxt.NetworkError, 'ExchangeUnavailable', false],
-    [ccxt.RequestTimeout, 'ExchangeUnavailable', false],
-    [ccxt.ExchangeNotAvailable, 'ExchangeUnavailable', false],
-    [ccxt.RateLimitExceeded, 'ExchangeRateLimited', false],
-    [ccxt.DDoSProtection, 'ExchangeRateLimited', false],
-    [ccxt.BadResponse, 'ExchangeBadResponse', false],
-    [ccxt.InsufficientFunds, 'InsufficientFunds', true],
-    [ccxt.InvalidOrder, 'InvalidOrder', true],
-    [ccxt.BadSymbol, 'UnknownSymbol', true],
-    [ccxt.AuthenticationError, 'AuthenticationFailed', true],
-    [ccxt.PermissionDenied, 'AuthenticationFailed', true],
-    [ccxt.NotSupported, 'NotSupported', true],
-    [ccxt.ExchangeError, 'ExchangeRejected', true],
-  ];
+  type ErrorClass = new (m: string) => Error;
+  // Several ccxt classes map onto one failure type: each type is listed once, with the classes that become it.
+  const retryable: Record<string, ErrorClass[]> = {
+    ExchangeUnavailable: [ccxt.NetworkError, ccxt.RequestTimeout, ccxt.ExchangeNotAvailable],
+    ExchangeRateLimited: [ccxt.RateLimitExceeded, ccxt.DDoSProtection],
+    ExchangeBadResponse: [ccxt.BadResponse],
+  };
+  const final: Record<string, ErrorClass[]> = {
+    InsufficientFunds: [ccxt.InsufficientFunds],
+    InvalidOrder: [ccxt.InvalidOrder],
+    UnknownSymbol: [ccxt.BadSymbol],
+    AuthenticationFailed: [ccxt.AuthenticationError, ccxt.PermissionDenied],
+    NotSupported: [ccxt.NotSupported],
+    ExchangeRejected: [ccxt.ExchangeError],
+  };
+  const cases = ([[retryable, false], [final, true]] as const).flatMap(([byType, nonRetryable]) =>
+    Object.entries(byType).flatMap(([type, classes]) => classes.map((cls) => [cls, type, nonRetryable] as const)));
   it.each(cases.map(([cls, type, final]) => [cls.name, type, final, cls] as const))('%s → %s (non-retryable: %s)', (_name, type, final, cls) => {
     const { failure, refusedByExchange } = mapExchangeFailure(new cls('binance said no'), 'binance create order tt-1');
     expect(failure).toBeInstanceOf(ApplicationFailure);

@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import {
   cancelAllOpenOrders, cancelOrder, checkExchange, placeOrder, placeProtectiveStop, pollOrder, reconcileAccount, type PlaceOrderInput,
 } from '../../../activities/execution';
@@ -20,50 +19,15 @@ import { findOrder } from '../../../activities/persistence/orderStore';
 import { buildCli } from '../../../client/cli';
 import { applyFill, newBook } from '../../../domain/ledger';
 import type { Fill, OrderRequest, OrderResult, PortfolioBook } from '../../../domain/types';
-import { closeDatabases } from '../../../prisma/database';
 import type { BinanceEmulator } from '../../helpers/binanceEmulator';
-import { API_KEY, API_SECRET, BTCUSDT, clearExchangeEnv, emulatedBinance, useTestDatabase, withRetries } from '../../helpers/executionEnv';
+import { API_KEY, API_SECRET, BTCUSDT, emulatedBinance, withRetries } from '../../helpers/executionEnv';
+import { exchangeSuite, failureOf, liveVenue, orderRequests } from './fixtures';
 
-let emulator: BinanceEmulator | undefined;
-const started: BinanceEmulator[] = [];
-
-beforeAll(async () => {
-  await useTestDatabase('live-execution');
-});
-afterEach(() => {
-  clearExchangeEnv();
-});
-afterAll(async () => {
-  await Promise.all(started.map((e) => e.close()));
-  await closeDatabases();
-});
-
-async function freshExchange(options: Parameters<typeof emulatedBinance>[0] = {}): Promise<BinanceEmulator> {
-  emulator = await emulatedBinance(options);
-  started.push(emulator);
-  return emulator;
-}
-
-let seq = 0;
-function request(overrides: Partial<OrderRequest> = {}): OrderRequest {
-  seq += 1;
-  return {
-    clientOrderId: `tt-live-${seq}`, portfolioId: 'live-test', cycleId: `cycle-${seq}`, symbol: 'BTC/USDT', side: 'buy', type: 'market',
-    quantity: 0.01, referencePrice: 50_000, ...overrides,
-  };
-}
-
-const VENUE = { mode: 'live' as const, market: 'live:binance', timeframe: '1h', cursor: { time: null }, paper: { feeRate: 0.001, slippageBps: 5 } };
-
-function placing(req: OrderRequest): PlaceOrderInput {
-  return { ...VENUE, request: req, balances: { cash: 0, position: 0 } };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
+const track = exchangeSuite('live-execution');
+const freshExchange = async (options: Parameters<typeof emulatedBinance>[0] = {}): Promise<BinanceEmulator> => track(await emulatedBinance(options));
+const request = orderRequests({ clientOrderId: 'tt-live', cycleId: 'cycle', portfolioId: 'live-test' });
+const VENUE = liveVenue('live:binance');
+const placing = (req: OrderRequest): PlaceOrderInput => ({ ...VENUE, request: req, balances: { cash: 0, position: 0 } });
 
 const ordersWithId = (emu: BinanceEmulator, id: string) => emu.orders().filter((o) => o.clientOrderId === id);
 
@@ -161,7 +125,7 @@ describe('refusals fail for good, typed, recorded', () => {
   it('insufficient funds', async () => {
     const emu = await freshExchange();
     const req = request({ quantity: 5 });
-    const failure = await rejection(placeOrder(placing(req)));
+    const failure = await failureOf(placeOrder(placing(req)));
     expect(failure).toMatchObject({ type: 'InsufficientFunds', nonRetryable: true });
     expect(failure.message).toMatch(/binance create market order tt-live-\d+: InsufficientFunds: .*insufficient balance/);
     expect(await findOrder(req.clientOrderId)).toMatchObject({ status: 'rejected', rejectReason: expect.stringMatching(/^InsufficientFunds: /) });
@@ -171,7 +135,7 @@ describe('refusals fail for good, typed, recorded', () => {
   it('an invalid order (limit price outside the allowed band)', async () => {
     await freshExchange();
     const req = request({ type: 'limit', limitPrice: 1_000 });
-    const failure = await rejection(placeOrder(placing(req)));
+    const failure = await failureOf(placeOrder(placing(req)));
     expect(failure).toMatchObject({ type: 'InvalidOrder', nonRetryable: true });
     expect(failure.message).toMatch(/PERCENT_PRICE_BY_SIDE/);
     expect((await findOrder(req.clientOrderId))?.status).toBe('rejected');
@@ -180,7 +144,7 @@ describe('refusals fail for good, typed, recorded', () => {
   it('an unknown symbol, refused before anything is sent', async () => {
     const emu = await freshExchange();
     const req = request({ symbol: 'DOGE/USDT' });
-    const failure = await rejection(placeOrder(placing(req)));
+    const failure = await failureOf(placeOrder(placing(req)));
     expect(failure).toMatchObject({ type: 'UnknownSymbol', nonRetryable: true, message: 'binance has no spot market DOGE/USDT' });
     // A symbol the cached list lacks reloads it once (the list may have been truncated) before it is refused.
     expect(emu.requests.map((r) => r.path)).toEqual(['/api/v3/exchangeInfo', '/api/v3/time', '/api/v3/exchangeInfo', '/api/v3/time']);
@@ -192,7 +156,7 @@ describe('refusals fail for good, typed, recorded', () => {
     const wrongKey = `X${API_KEY.slice(1)}`;
     process.env.EXCHANGE_API_KEY = wrongKey;
     const req = request();
-    const failure = await rejection(placeOrder(placing(req)));
+    const failure = await failureOf(placeOrder(placing(req)));
     expect(failure).toMatchObject({ type: 'AuthenticationFailed', nonRetryable: true });
     // The emulator echoed the key it received; it must not survive into the failure or the record.
     expect(emu.requests.some((r) => r.status === 401)).toBe(true);
@@ -205,7 +169,7 @@ describe('refusals fail for good, typed, recorded', () => {
 
     process.env.EXCHANGE_API_KEY = API_KEY;
     process.env.EXCHANGE_SECRET = `${API_SECRET.slice(0, -1)}x`;
-    const badSignature = await rejection(placeOrder(placing(request())));
+    const badSignature = await failureOf(placeOrder(placing(request())));
     expect(badSignature).toMatchObject({ type: 'AuthenticationFailed', nonRetryable: true });
     expect(badSignature.message).toMatch(/Signature for this request is not valid/);
     expect(badSignature.message).not.toContain(process.env.EXCHANGE_SECRET);
@@ -450,7 +414,7 @@ describe('credentials', () => {
     expect(emu.requests.some((r) => r.status === 401 || r.status === 400)).toBe(true); // the lookup's "order does not exist"
 
     process.env.EXCHANGE_SECRET = API_SECRET;
-    const both = await rejection(placeOrder(placing(request())));
+    const both = await failureOf(placeOrder(placing(request())));
     expect(both).toMatchObject({ type: 'InvalidConfig', nonRetryable: true, message: 'EXCHANGE_SECRET and EXCHANGE_SECRET_FILE are both set: set only one of them' });
     expect(JSON.stringify(new Credentials(API_KEY, API_SECRET))).toBe('"[REDACTED]"');
   });
@@ -458,7 +422,7 @@ describe('credentials', () => {
   it('missing credentials fail non-retryably, naming the variables', async () => {
     await freshExchange();
     delete process.env.EXCHANGE_SECRET;
-    const failure = await rejection(placeOrder(placing(request())));
+    const failure = await failureOf(placeOrder(placing(request())));
     expect(failure).toMatchObject({ type: 'MissingCredentials', nonRetryable: true, message: "binance needs EXCHANGE_SECRET (or EXCHANGE_SECRET_FILE) in the execution worker's environment" });
   });
 });

@@ -4,85 +4,57 @@
  * an order that cannot be found is `unknown` (held, reported, never re-created, resolved later), one bad market list
  * does not poison the worker, live orders are not priced far from the exchange, and a NaN quantity is refused.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { placeOrder, pollOrder, reconcileAccount, type PlaceOrderInput } from '../../../activities/execution';
 import { recentDrifts } from '../../../activities/persistence/driftStore';
 import { recentIncidents } from '../../../activities/persistence/incidentStore';
 import { findOrder } from '../../../activities/persistence/orderStore';
 import { metrics } from '../../../activities/metrics';
 import type { OrderRequest, PortfolioBook } from '../../../domain/types';
-import { closeDatabases } from '../../../prisma/database';
 import type { BinanceEmulator } from '../../helpers/binanceEmulator';
-import { clearExchangeEnv, emulatedBinance, useTestDatabase, withRetries } from '../../helpers/executionEnv';
-import { faults } from '../../helpers/faultPlan';
+import { emulatedBinance, withRetries } from '../../helpers/executionEnv';
+import { faults, type Fault } from '../../helpers/faultPlan';
+import { exchangeSuite, failureOf, liveVenue, orderRequests } from './fixtures';
 
-const started: BinanceEmulator[] = [];
-beforeAll(async () => {
-  await useTestDatabase('live-safety');
-});
-afterEach(() => clearExchangeEnv());
-afterAll(async () => {
-  await Promise.all(started.map((e) => e.close()));
-  await closeDatabases();
-});
-
-async function exchange(): Promise<BinanceEmulator> {
-  const emu = await emulatedBinance();
-  started.push(emu);
-  return emu;
-}
-
-let seq = 0;
-function request(overrides: Partial<OrderRequest> = {}): OrderRequest {
-  seq += 1;
-  return {
-    clientOrderId: `tt-safe-${seq}`, portfolioId: 'safety', cycleId: `cycle-${seq}`, symbol: 'BTC/USDT', side: 'buy', type: 'market',
-    quantity: 0.01, referencePrice: 50_000, ...overrides,
-  };
-}
-const VENUE = { mode: 'live' as const, market: 'live:binance', timeframe: '1h', cursor: { time: null }, paper: { feeRate: 0.001, slippageBps: 5 } };
+const track = exchangeSuite('live-safety');
+const exchange = async (): Promise<BinanceEmulator> => track(await emulatedBinance());
+const request = orderRequests({ clientOrderId: 'tt-safe', cycleId: 'cycle', portfolioId: 'safety' });
+const VENUE = liveVenue('live:binance');
 const placing = (req: OrderRequest, position = 1): PlaceOrderInput => ({ ...VENUE, request: req, balances: { cash: 100_000, position } });
 const onExchange = (emu: BinanceEmulator, id: string) => emu.orders().filter((o) => o.clientOrderId === id);
 const LAGGING = { code: -2013, msg: 'Order does not exist.' };
 
-async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(() => undefined, (e: unknown) => e);
-  if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
-  return err;
+/**
+ * Places `req` on a fresh exchange with `injected` faults, retried as Temporal would, and checks the one thing every
+ * ambiguous-create case must keep: exactly one order with its client id on the exchange.
+ */
+async function placedOnceThrough(req: OrderRequest, ...injected: Fault[]) {
+  const emu = await exchange();
+  for (const fault of injected) emu.inject(fault);
+  const { result, failures } = await withRetries(() => placeOrder(placing(req)));
+  expect(onExchange(emu, req.clientOrderId)).toHaveLength(1);
+  return { emu, result, failures };
 }
 
 describe('defect 1: an applied market order whose answer is lost is never placed twice', () => {
   it('lost answer, then the lookup by client id lags once: one FILLED order on the exchange, booked once', async () => {
-    const emu = await exchange();
     const req = request();
-    emu.inject(faults.lostAnswer('POST', '/api/v3/order'));
-    emu.inject(faults.lagOrderQuery('/api/v3/order', 2, 1, LAGGING));
-    const { result } = await withRetries(() => placeOrder(placing(req)));
-    expect(onExchange(emu, req.clientOrderId)).toHaveLength(1);
+    const { result } = await placedOnceThrough(req, faults.lostAnswer('POST', '/api/v3/order'), faults.lagOrderQuery('/api/v3/order', 2, 1, LAGGING));
     expect(result).toMatchObject({ status: 'filled', filledQuantity: 0.01 });
     expect(await findOrder(req.clientOrderId)).toMatchObject({ status: 'filled', filledQuantity: 0.01 });
   });
 
   it('-1007 "execution status unknown" after the order was applied: found, not re-sent', async () => {
-    const emu = await exchange();
     const req = request({ side: 'sell', quantity: 0.02 });
-    emu.inject(faults.statusUnknown('POST', '/api/v3/order'));
-    emu.inject(faults.lagOrderQuery('/api/v3/order', 2, 1, LAGGING));
-    const { result } = await withRetries(() => placeOrder(placing(req)));
-    expect(onExchange(emu, req.clientOrderId)).toHaveLength(1);
+    const { emu, result } = await placedOnceThrough(req, faults.statusUnknown('POST', '/api/v3/order'), faults.lagOrderQuery('/api/v3/order', 2, 1, LAGGING));
     expect(emu.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
     expect(result).toMatchObject({ status: 'filled', side: 'sell' });
   });
 
   it('the lookup by client id lags for the whole window: the order is found through the account\'s trades', async () => {
-    const emu = await exchange();
     const req = request();
     // The create's answer is lost, and the lookups by client id within the window (two) lag: a trade of an order
     // this system does not know is in the history, and that order carries our client id.
-    emu.inject(faults.lostAnswer('POST', '/api/v3/order'));
-    emu.inject(faults.lagOrderQuery('/api/v3/order', 2, 2, LAGGING));
-    const { result } = await withRetries(() => placeOrder(placing(req)));
-    expect(onExchange(emu, req.clientOrderId)).toHaveLength(1);
+    const { emu, result } = await placedOnceThrough(req, faults.lostAnswer('POST', '/api/v3/order'), faults.lagOrderQuery('/api/v3/order', 2, 2, LAGGING));
     expect(result).toMatchObject({ status: 'filled', deduplicated: true });
     expect(emu.requests.some((r) => r.path === '/api/v3/myTrades')).toBe(true);
   });
@@ -119,14 +91,10 @@ describe('defect 1: an applied market order whose answer is lost is never placed
   });
 
   it('a create that never reached the exchange (5xx before applying) is sent once more after the evidence says so', async () => {
-    const emu = await exchange();
-    const req = request();
-    emu.inject(faults.serverError('POST', '/api/v3/order'));
-    const { result, failures } = await withRetries(() => placeOrder(placing(req)));
+    const { emu, result, failures } = await placedOnceThrough(request(), faults.serverError('POST', '/api/v3/order'));
     expect(failures.map((f) => f.type)).toEqual(['ExchangeUnavailable']);
     expect(result.status).toBe('filled');
     expect(emu.requests.filter((r) => r.method === 'POST').map((r) => r.outcome)).toEqual(['fault-status', 'answered']);
-    expect(onExchange(emu, req.clientOrderId)).toHaveLength(1);
   });
 });
 
@@ -134,11 +102,8 @@ describe('defect 5: a 200 answer of unexpected shape to an applied create is an 
   it.each([['wrong shape', faults.wrongShape], ['truncated JSON', faults.truncated], ['empty body', faults.empty]] as const)(
     '%s: the order is found and its fill booked',
     async (_name, fault) => {
-      const emu = await exchange();
       const req = request();
-      emu.inject(fault('POST', '/api/v3/order'));
-      const { result } = await withRetries(() => placeOrder(placing(req)));
-      expect(onExchange(emu, req.clientOrderId)).toHaveLength(1);
+      const { result } = await placedOnceThrough(req, fault('POST', '/api/v3/order'));
       expect(result).toMatchObject({ status: 'filled', filledQuantity: 0.01 });
       expect((await findOrder(req.clientOrderId))?.fills).toHaveLength(1);
     },

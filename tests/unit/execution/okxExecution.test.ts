@@ -9,32 +9,22 @@ import { placeOrder, pollOrder, reconcileAccount, type PlaceOrderInput } from '.
 import { connect } from '../../../activities/execution/connector';
 import { findOrder } from '../../../activities/persistence/orderStore';
 import type { OrderRequest } from '../../../domain/types';
-import { closeDatabases } from '../../../prisma/database';
 import { faults } from '../../helpers/faultPlan';
-import { clearExchangeEnv, TEST_LOOKUP_WINDOW_MS, useTestDatabase, withRetries } from '../../helpers/executionEnv';
+import { clearExchangeEnv, TEST_LOOKUP_WINDOW_MS, withRetries } from '../../helpers/executionEnv';
 import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../../../activities/execution/liveBroker';
 import { startOkxEmulator, type OkxEmulator } from '../../helpers/okxEmulator';
+import { exchangeSuite, liveVenue, orderRequests } from './fixtures';
 
 const KEY = 'okx-test-key-4f1d0c9a2b7e';
 const SECRET = 'okx-test-secret-9a8b7c6d5e4f3a2b1c0d';
 const PASSPHRASE = 'okx-test-passphrase';
-const started: OkxEmulator[] = [];
-
-beforeAll(async () => {
-  await useTestDatabase('okx-execution');
-});
-afterEach(() => clearExchangeEnv());
-afterAll(async () => {
-  await Promise.all(started.map((e) => e.close()));
-  await closeDatabases();
-});
+const track = exchangeSuite('okx-execution');
 
 async function okx(): Promise<OkxEmulator> {
-  const emu = await startOkxEmulator({
+  const emu = track(await startOkxEmulator({
     apiKey: KEY, secret: SECRET, passphrase: PASSPHRASE, balances: { USDT: 100_000, BTC: 1 },
     symbols: [{ instId: 'BTC-USDT', base: 'BTC', quote: 'USDT', price: 50_000, tickSz: '0.1', lotSz: '0.00000001', minSz: '0.00001' }],
-  });
-  started.push(emu);
+  }));
   clearExchangeEnv();
   Object.assign(process.env, {
     EXCHANGE_ID: 'okx', EXCHANGE_REST_URL: emu.url, EXCHANGE_API_KEY: KEY, EXCHANGE_SECRET: SECRET, EXCHANGE_PASSWORD: PASSPHRASE,
@@ -43,15 +33,8 @@ async function okx(): Promise<OkxEmulator> {
   return emu;
 }
 
-let seq = 0;
-function request(overrides: Partial<OrderRequest> = {}): OrderRequest {
-  seq += 1;
-  return {
-    clientOrderId: `tt-okx-${seq}`, portfolioId: 'okx', cycleId: `okx-cycle-${seq}`, symbol: 'BTC/USDT', side: 'buy', type: 'market',
-    quantity: 0.01, referencePrice: 50_000, ...overrides,
-  };
-}
-const VENUE = { mode: 'live' as const, market: 'live:okx', timeframe: '1h', cursor: { time: null }, paper: { feeRate: 0.001, slippageBps: 5 } };
+const request = orderRequests({ clientOrderId: 'tt-okx', cycleId: 'okx-cycle', portfolioId: 'okx' });
+const VENUE = liveVenue('live:okx');
 const placing = (req: OrderRequest): PlaceOrderInput => ({ ...VENUE, request: req, balances: { cash: 100_000, position: 1 } });
 const NOT_FOUND = { code: '51603', msg: 'Order does not exist', data: [] };
 /** ccxt places OKX orders through the batch endpoint, one order at a time. */

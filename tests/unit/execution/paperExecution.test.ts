@@ -14,6 +14,7 @@ import { applyFill, newBook } from '../../../domain/ledger';
 import type { Candle, OrderRequest } from '../../../domain/types';
 import { closeDatabases } from '../../../prisma/database';
 import { clearExchangeEnv, emulatedBinance, useTestDatabase } from '../../helpers/executionEnv';
+import { orderRequests } from './fixtures';
 
 const OHLCV_DIR = path.resolve(__dirname, '../../../../shared/data/ohlcv');
 const MARKET = 'replay:../shared/data/ohlcv';
@@ -34,14 +35,7 @@ afterAll(async () => {
 
 const candleAt = (time: number) => series.find((c) => c[0] === time)!;
 
-let seq = 0;
-function request(overrides: Partial<OrderRequest> = {}): OrderRequest {
-  seq += 1;
-  return {
-    clientOrderId: `tt-paper-${seq}`, portfolioId: 'paper-test', cycleId: `paper-cycle-${seq}`, symbol: 'BTC/USDT', side: 'buy', type: 'market',
-    quantity: 0.01, referencePrice: 58_600, ...overrides,
-  };
-}
+const request = orderRequests({ clientOrderId: 'tt-paper', cycleId: 'paper-cycle', portfolioId: 'paper-test' }, { referencePrice: 58_600 });
 
 function venueAt(time: number) {
   return { mode: 'paper' as const, market: MARKET, timeframe: '1h', cursor: { time }, paper: PAPER };
