@@ -6,33 +6,22 @@
  * candle of its exit, and breaks where nothing was held, so two trades are never joined; another symbol's levels
  * never show.
  */
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { loadReplaySeries } from '../../../activities/market/replaySource';
 import { recordCycle } from '../../../activities/persistence/recordCycle';
 import { loadPortfolioActivity } from '../../../analytics/portfolioRecords';
 import { candleChart, levelSeries, recordedLevels, type LevelPoint } from '../../../dashboard/queries/candles';
 import type { CycleRecord, Position, Protection } from '../../../domain/types';
-import { closeDatabases, migrateDatabase, openDatabase, type Db } from '../../../prisma/database';
+import { scratchDatabase } from '../../helpers/scratchDatabase';
 
 const HOUR = 3_600_000;
 const MARKET = 'replay:../shared/data/ohlcv';
-let dir: string;
-let db: Db;
+const scratch = scratchDatabase('candle-levels');
 let start: number;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'candle-levels-'));
-  const url = `file:${path.join(dir, 'trader.db')}`;
-  await migrateDatabase(url);
-  db = openDatabase(url);
   const series = await loadReplaySeries(path.resolve(__dirname, '../../../../shared/data/ohlcv'), 'BTC/USDT', '1h');
   start = series[0][0] + 500 * HOUR;
-});
-afterAll(async () => {
-  await closeDatabases();
-  fs.rmSync(dir, { recursive: true, force: true });
 });
 
 const guard = (stop: number, takeProfit: number): Protection => ({ stop, takeProfit, highWater: stop + 1_000, trailDistance: 5_000, checkedThrough: 0 });
@@ -50,7 +39,7 @@ async function record(portfolioId: string, held: (Position | undefined)[][]): Pr
       features: [], verdicts: [], decisions: [], orders: [], book, prices: { 'BTC/USDT': 20_000 }, equity: 1_000,
       signals: [{ symbol: 'BTC/USDT', asOf, direction: 'up', confidence: 0.5, probabilities: { up: 0.5, flat: 0.3, down: 0.2 }, modelVersion: 'test' }],
     };
-    await recordCycle(record, db);
+    await recordCycle(record, scratch.db);
   }
 }
 
@@ -70,12 +59,12 @@ const trailed: Position = { symbol: 'ETH/USDT', quantity: 1, avgPrice: 2_900, pr
 const unguarded: Position = { symbol: 'SOL/USDT', quantity: 3, avgPrice: 150 };
 
 async function levels(cycleId: string) {
-  return db.positionSnapshot.findMany({ where: { cycleId }, orderBy: { symbol: 'asc' }, select: { symbol: true, stopPrice: true, stopKind: true, takeProfitPrice: true } });
+  return scratch.db.positionSnapshot.findMany({ where: { cycleId }, orderBy: { symbol: 'asc' }, select: { symbol: true, stopPrice: true, stopKind: true, takeProfitPrice: true } });
 }
 
 describe('recordCycle keeps the protective levels of each position', () => {
   it('writes the stop in force (initial or trailing), its kind and the take-profit; nulls without levels', async () => {
-    await recordCycle(cycle(1, [held, trailed, unguarded]), db);
+    await recordCycle(cycle(1, [held, trailed, unguarded]), scratch.db);
     expect(await levels('levels-cycle-1')).toEqual([
       { symbol: 'BTC/USDT', stopPrice: 48_000, stopKind: 'stop-loss', takeProfitPrice: 56_000 },
       { symbol: 'ETH/USDT', stopPrice: 3_040, stopKind: 'trailing-stop', takeProfitPrice: 3_500 },
@@ -85,7 +74,7 @@ describe('recordCycle keeps the protective levels of each position', () => {
 
   it('a retried record replaces them with the levels it carries', async () => {
     const raised: Position = { ...held, protection: { ...protection, highWater: 53_000 } }; // trail 50,000 > stop 48,000
-    await recordCycle(cycle(1, [raised]), db);
+    await recordCycle(cycle(1, [raised]), scratch.db);
     expect(await levels('levels-cycle-1')).toEqual([{ symbol: 'BTC/USDT', stopPrice: 50_000, stopKind: 'trailing-stop', takeProfitPrice: 56_000 }]);
   });
 });
@@ -102,8 +91,8 @@ describe('the candlestick chart draws every trade’s stop and take-profit over 
       [eth], [eth], [btc(18_000, 24_000), eth], [btc(18_500, 24_000), eth], [btc(19_000, 24_000), eth], [eth], [eth],
       [btc(17_000, 23_000), eth], [eth], [btc(16_000, 22_000), eth], [btc(16_500, 22_000), eth], [btc(17_500, 22_000), eth],
     ]);
-    const activity = (await loadPortfolioActivity('levels', { timeframe: '1h' }, db))!;
-    const chart = await candleChart(activity, MARKET, 'BTC/USDT', '1h', undefined, await recordedLevels(db, 'levels', 'BTC/USDT'));
+    const activity = (await loadPortfolioActivity('levels', { timeframe: '1h' }, scratch.db))!;
+    const chart = await candleChart(activity, MARKET, 'BTC/USDT', '1h', undefined, await recordedLevels(scratch.db, 'levels', 'BTC/USDT'));
     expect(chart.problem).toBeUndefined();
     // The chart ends on the last closed candle, the one opened at cycle 11's mark: cycle 12's levels stand on it.
     expect(chart.candles[chart.candles.length - 1].time).toBe(at(11));
@@ -116,7 +105,7 @@ describe('the candlestick chart draws every trade’s stop and take-profit over 
       gap(9), // flat for one cycle between two trades: the lines break there
       level(10, 16_000, 22_000), level(11, 17_500, 22_000),
     ]);
-    const eths = levelSeries(activity, await recordedLevels(db, 'levels', 'ETH/USDT'), start, start + 11 * HOUR, HOUR);
+    const eths = levelSeries(activity, await recordedLevels(scratch.db, 'levels', 'ETH/USDT'), start, start + 11 * HOUR, HOUR);
     expect(eths).toEqual(Array.from({ length: 11 }, (_, i) => level(i + 1, 1_400, 1_700)));
   });
 
