@@ -8,7 +8,8 @@
  * only link to them.
  */
 import type { RecordPort } from '../../domain/contracts/records';
-import type { CycleRecord, FeatureVector, LlmVerdict, ModelVerdict, OrderResult, RiskDecision } from '../../domain/types';
+import { effectiveStop } from '../../domain/risk/exits';
+import type { CycleRecord, FeatureVector, LlmVerdict, ModelVerdict, OrderResult, Position, RiskDecision } from '../../domain/types';
 import { metrics } from '../metrics';
 import { openDatabase, type Db, type DbTx } from '../../prisma/database';
 import { ensureOrders } from './orderStore';
@@ -99,6 +100,13 @@ function verdictRow(v: LlmVerdict) {
   };
 }
 
+/** The levels in force after the cycle, so the chart can draw a past trade's stop and take-profit over time. */
+function protectiveLevels(p: Position) {
+  if (!p.protection) return { stopPrice: null, stopKind: null, takeProfitPrice: null };
+  const stop = effectiveStop(p.protection);
+  return { stopPrice: stop.level, stopKind: stop.trailing ? 'trailing-stop' : 'stop-loss', takeProfitPrice: p.protection.takeProfit };
+}
+
 async function writeCycle(tx: DbTx, record: CycleRecord): Promise<{ existed: boolean }> {
   const { cycleId, book, prices } = record;
   const cycle = {
@@ -184,6 +192,7 @@ async function writeCycle(tx: DbTx, record: CycleRecord): Promise<{ existed: boo
         quantity: p.quantity,
         avgPrice: p.avgPrice,
         marketPrice: prices[symbol] ?? null,
+        ...protectiveLevels(p),
       })),
     });
   }

@@ -76,11 +76,22 @@
       timeScale: { timeVisible: true, secondsVisible: false },
     });
     var series = chart.addSeries(LC.CandlestickSeries, { upColor: '#26a69a', downColor: '#ef5350', borderVisible: false, wickUpColor: '#26a69a', wickDownColor: '#ef5350' });
-    cockpit.charts.candles = { chart: chart, series: series, markers: LC.createSeriesMarkers(series, []), lines: [], symbol: null, picked: false, payload: null };
+    // Every trade's stop and take-profit as it stood cycle by cycle (the price lines are the open position's only).
+    // Untitled: the open position's price lines name its levels, the note under the chart says which colour is which.
+    var levelLine = function (color) {
+      return chart.addSeries(LC.LineSeries, {
+        color: color, lineWidth: 2, lineType: LC.LineType.WithSteps, priceLineVisible: false, lastValueVisible: false, crosshairMarkerVisible: false,
+      });
+    };
+    var levels = { stop: levelLine(LINE.stop), takeProfit: levelLine(LINE['take-profit']) };
+    cockpit.charts.candles = { chart: chart, series: series, levels: levels, markers: LC.createSeriesMarkers(series, []), lines: [], symbol: null, picked: false, payload: null };
     return cockpit.charts.candles;
   }
 
-  /** Shows the stretch with the fills (and at least 120 candles up to the newest), not the whole window. */
+  /**
+   * Shows the stretch with the fills (and at least 120 candles up to the newest), not the whole window, with room on
+   * the right so the open position's newest candles and level lines are not under the price lines' labels.
+   */
   function focus(cc, payload) {
     var n = payload.candles.length;
     if (n === 0) return;
@@ -88,7 +99,7 @@
     var index = 0;
     while (index < n - 1 && payload.candles[index].time < firstMarker) index++;
     var from = Math.max(0, Math.min(index - 30, n - 120));
-    cc.chart.timeScale().setVisibleLogicalRange({ from: from, to: n + 2 });
+    cc.chart.timeScale().setVisibleLogicalRange({ from: from, to: n + 12 });
   }
 
   function loadCandles(symbol) {
@@ -108,13 +119,17 @@
           var style = MARKER[m.reason] || (m.side === 'buy' ? MARKER.entry : { color: '#37474f', shape: 'arrowDown', position: 'aboveBar', label: 'sell' });
           return { time: m.time, position: style.position, color: style.color, shape: style.shape, text: style.label };
         }));
+        // A point without the level is whitespace: the line breaks where nothing was held.
+        ['stop', 'takeProfit'].forEach(function (key) {
+          cc.levels[key].setData(payload.levels.map(function (l) { return l[key] == null ? { time: l.time } : { time: l.time, value: l[key] }; }));
+        });
         cc.lines.forEach(function (l) { cc.series.removePriceLine(l); });
         cc.lines = payload.priceLines.map(function (p) {
           return cc.series.createPriceLine({ price: p.price, color: LINE[p.kind], lineWidth: 1, lineStyle: 2, axisLabelVisible: true, title: p.title });
         });
         if (first) focus(cc, payload);
         document.querySelectorAll('#symbol-tabs button').forEach(function (b) { b.classList.toggle('here', b.dataset.symbol === symbol); });
-        if (note) note.textContent = payload.problem || (payload.candles.length + ' ' + payload.timeframe + ' candles of ' + payload.market + '; ' + payload.markers.length + ' orders filled on them');
+        if (note) note.textContent = payload.problem || (payload.candles.length + ' ' + payload.timeframe + ' candles of ' + payload.market + '; ' + payload.markers.length + ' orders filled on them; each position\'s stop (red) and take-profit (blue) as they stood cycle by cycle');
       })
       .catch(function (err) { if (note) note.textContent = 'candles: ' + err.message; });
   }

@@ -1,13 +1,15 @@
 /**
  * A symbol's candlestick chart: the candles of the market the portfolio's cycles came from, up to the portfolio's own
  * market time (a replayed market is never shown past the candle the portfolio stands on), read through the
- * market-data activity's function; its orders' fills as entry and exit markers; the open position's stop,
- * take-profit and entry as price lines.
+ * market-data activity's function; its orders' fills as entry and exit markers; the stop and take-profit every
+ * position had, cycle by cycle, as level series (from the position snapshots); the open position's stop, take-profit
+ * and entry as price lines.
  */
 import { fetchMarketData } from '../../activities/market';
 import type { LoadedActivity } from '../../analytics/portfolioRecords';
 import { isLiveMarket } from '../../analytics/portfolioRecords';
 import { timeframeToMs } from '../../domain/candles';
+import type { Db } from '../../prisma/database';
 import type { PositionRow } from './portfolio';
 
 export const MAX_CHART_CANDLES = 2_000;
@@ -24,12 +26,28 @@ export interface ChartMarker {
   orderId: string;
 }
 
+/**
+ * The protective levels in force from a candle on: a point without stop and take-profit is a gap (nothing held,
+ * or nothing armed), so a line never joins two trades.
+ */
+export interface LevelPoint {
+  /** Open of the candle, seconds. */
+  time: number;
+  stop?: number;
+  takeProfit?: number;
+}
+
+/** The levels a cycle left on a position of the symbol, by cycle id (cycles that held nothing are absent). */
+export type RecordedLevels = Map<string, { stop?: number; takeProfit?: number }>;
+
 export interface CandleChart {
   symbol: string;
   market: string;
   timeframe: string;
   candles: { time: number; open: number; high: number; low: number; close: number }[];
   markers: ChartMarker[];
+  /** Every position's stop and take-profit over time, past trades included. */
+  levels: LevelPoint[];
   priceLines: { price: number; title: string; kind: 'stop' | 'take-profit' | 'entry' }[];
   /** Why there are no candles, when there are none. */
   problem?: string;
@@ -57,7 +75,44 @@ export function orderMarkers(activity: LoadedActivity, symbol: string, firstOpen
   return [...byOrder.values()].map(({ notional: _n, ...m }) => m).sort((a, b) => a.time - b.time);
 }
 
-export async function candleChart(activity: LoadedActivity | null, market: string, symbol: string, timeframe: string, position: PositionRow | undefined, now = Date.now()): Promise<CandleChart> {
+/** The levels the portfolio's position snapshots of `symbol` carry. */
+export async function recordedLevels(db: Db, portfolioId: string, symbol: string): Promise<RecordedLevels> {
+  const rows = await db.positionSnapshot.findMany({
+    where: { symbol, cycle: { portfolioId }, OR: [{ stopPrice: { not: null } }, { takeProfitPrice: { not: null } }] },
+    select: { cycleId: true, stopPrice: true, takeProfitPrice: true },
+  });
+  return new Map(rows.map((r) => [r.cycleId, { ...(r.stopPrice !== null && { stop: r.stopPrice }), ...(r.takeProfitPrice !== null && { takeProfit: r.takeProfitPrice }) }]));
+}
+
+/**
+ * One point per candle a cycle ended in, from the first candle shown to the last: the levels the cycle left, which
+ * the next candle is checked against (a cycle's mark is its market time, the open of that next candle). The cycle
+ * that finds the position gone keeps the levels it sold against, so a line reaches its exit marker, unless the
+ * next cycle holds again (then it is the gap between the two trades). Several cycles in one candle: the newest.
+ */
+export function levelSeries(activity: Pick<LoadedActivity, 'marks' | 'cycleIds'>, levels: RecordedLevels, firstOpen: number, lastOpen: number, tfMs: number): LevelPoint[] {
+  const points: LevelPoint[] = [];
+  const { marks, cycleIds } = activity;
+  let previous: { stop?: number; takeProfit?: number } | undefined;
+  marks.forEach((mark, i) => {
+    const held = levels.get(cycleIds[i]);
+    const next = cycleIds[i + 1] === undefined ? undefined : levels.get(cycleIds[i + 1]);
+    const shown = held ?? (previous && !next ? previous : undefined);
+    previous = held;
+    const open = Math.min(Math.floor(mark.time / tfMs) * tfMs, lastOpen);
+    if (!(open >= firstOpen)) return;
+    const point: LevelPoint = { time: open / 1000, ...shown };
+    const last = points[points.length - 1];
+    if (last && last.time > point.time) return;
+    if (last && last.time === point.time) points[points.length - 1] = point;
+    else if (shown || !last || last.stop !== undefined || last.takeProfit !== undefined) points.push(point); // one gap point is enough
+  });
+  return points;
+}
+
+export async function candleChart(
+  activity: LoadedActivity | null, market: string, symbol: string, timeframe: string, position: PositionRow | undefined, levels: RecordedLevels, now = Date.now(),
+): Promise<CandleChart> {
   const tfMs = timeframeToMs(timeframe);
   const lastMark = activity?.marks[activity.marks.length - 1]?.time;
   const closedBy = isLiveMarket(market) || lastMark === undefined ? now : lastMark;
@@ -75,9 +130,12 @@ export async function candleChart(activity: LoadedActivity | null, market: strin
     const data = await fetchMarketData({ market, symbols: [symbol], timeframe, limit, cursor: { time: null }, closedBy });
     series = data.snapshots[0].candles;
   } catch (err) {
-    return { ...base, candles: [], markers: [], problem: `candles of ${market} could not be read: ${(err as Error).message}` };
+    return { ...base, candles: [], markers: [], levels: [], problem: `candles of ${market} could not be read: ${(err as Error).message}` };
   }
   const candles = series.map(([t, open, high, low, close]) => ({ time: t / 1000, open, high, low, close }));
-  if (candles.length === 0 || !activity) return { ...base, candles, markers: [] };
-  return { ...base, candles, markers: orderMarkers(activity, symbol, series[0][0], series[series.length - 1][0], tfMs) };
+  if (candles.length === 0 || !activity) return { ...base, candles, markers: [], levels: [] };
+  const [firstOpen, lastOpen] = [series[0][0], series[series.length - 1][0]];
+  return {
+    ...base, candles, markers: orderMarkers(activity, symbol, firstOpen, lastOpen, tfMs), levels: levelSeries(activity, levels, firstOpen, lastOpen, tfMs),
+  };
 }

@@ -1,12 +1,13 @@
 /**
  * JSON the pages read after loading: a cheap version to poll (a page refetches itself only when it changed), a
- * symbol's candles with the portfolio's fills, and the live analytics (what `tradectl stats --json` prints).
+ * symbol's candles with the portfolio's fills and protective levels, and the live analytics (what `tradectl stats
+ * --json` prints).
  */
 import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { parsePeriod } from '../../analytics/performance';
 import { loadPortfolioActivity, portfolioStats } from '../../analytics/portfolioRecords';
-import { candleChart } from '../queries/candles';
+import { candleChart, recordedLevels } from '../queries/candles';
 import { positionRows, recordedSymbols } from '../queries/portfolio';
 import { stateOf } from '../queries/overview';
 import type { CockpitDeps } from '../server';
@@ -45,7 +46,7 @@ export function registerApi(app: FastifyInstance, { db, records, temporal }: Coc
     const symbol = request.query.symbol ?? symbols[0];
     if (!symbol || !symbols.includes(symbol)) return reply.code(400).send({ error: `'${symbol}' is not a symbol of portfolio ${id}: ${symbols.join(', ')}` });
     const position = positionRows(view, activity, []).find((p) => p.symbol === symbol);
-    return candleChart(activity, market, symbol, config?.timeframe ?? '1h', position);
+    return candleChart(activity, market, symbol, config?.timeframe ?? '1h', position, await recordedLevels(db, id, symbol));
   });
 
   app.get<{ Params: { id: string }; Querystring: { period?: string } }>('/api/portfolios/:id/analytics', { schema: PERIOD_QUERY }, async (request, reply) => {

@@ -3,8 +3,8 @@
  * the production workers, a migrated SQLite database, the loopback Ollama) trading a replay of real Binance 1h candles.
  * Signed in with a token, it checks what a trader relies on: the overview lists the portfolio; the page updates
  * without a reload as cycles complete; pause from the page pauses the workflow (its status query says so); the equity
- * chart has one point per cycle; the candlestick chart carries the fills; a real order's trace names its signal,
- * verdict, rules and fills; a refused risk change shows the validator's own reason; the page and `tradectl stats`
+ * chart has one point per cycle; the candlestick chart carries the fills, and each position's stop and take-profit as
+ * recorded cycle by cycle; a real order's trace names its signal, verdict, rules and fills; a refused risk change shows the validator's own reason; the page and `tradectl stats`
  * print the same figures; an emergency stop typed in halts it and the overview says why; no page shows the token. Screenshots of each page go to tests/browser/.artifacts/.
  */
 import fs from 'node:fs';
@@ -16,6 +16,7 @@ import { buildCli } from '../../client/cli';
 import { portfolioHandle, portfolioOps, startPortfolio } from '../../client/tradingClient';
 import { metricRows } from '../../backtest/report/format';
 import { startCockpit, type RunningCockpit } from '../../dashboard/server';
+import { openDatabase } from '../../prisma/database';
 import { dashboardSettings } from '../../dashboard/settings';
 import { launchChromium } from '../helpers/chromium';
 import { replayConfig, startTestStack, waitFor, type TestStack } from '../helpers/testStack';
@@ -30,7 +31,10 @@ interface CockpitGlobal {
   charts: {
     equity?: { data: number[][] };
     drawdown?: { data: number[][] };
-    candles?: { symbol: string; payload: unknown; markers: { markers(): Array<{ time: number; text: string }> }; series: { data(): Array<{ time: number }> } };
+    candles?: {
+      symbol: string; payload: unknown; markers: { markers(): Array<{ time: number; text: string }> }; series: { data(): Array<{ time: number }> };
+      levels: Record<'stop' | 'takeProfit', { data(): Array<{ time: number; value?: number }> }>;
+    };
   };
 }
 declare const window: { cockpit: CockpitGlobal };
@@ -102,6 +106,11 @@ describe('the cockpit in Chromium on a live replay portfolio', () => {
 
   it('updates the portfolio page without a reload while cycles complete and trades fill', async () => {
     await waitFor('a filled order', async () => ((await recentOrders(id, 50)).some((o) => o.status === 'filled') ? true : undefined), 90_000);
+    // A position protected for three cycles, so the chart has stop and take-profit lines to draw (a few seconds more).
+    await waitFor('a position protected for three cycles', async () => {
+      const held = await openDatabase(stack.databaseUrl).positionSnapshot.groupBy({ by: ['symbol'], where: { cycle: { portfolioId: id }, stopPrice: { not: null } }, _count: { _all: true } });
+      return held.some((h) => h._count._all >= 3) ? true : undefined;
+    }, 60_000);
     let navigations = 0;
     page.on('framenavigated', (f) => f === page.mainFrame() && (navigations += 1));
     await goto(`/portfolios/${id}`);
@@ -161,6 +170,30 @@ describe('the cockpit in Chromium on a live replay portfolio', () => {
     expect(chart.bars).toBeGreaterThanOrEqual(200);
     await page.locator('#candle-chart').scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(ARTIFACTS, 'candles.png') });
+  });
+
+  it('draws the stop and take-profit each position had, cycle by cycle, as the snapshots recorded them', async () => {
+    const protectedRows = await openDatabase(stack.databaseUrl).positionSnapshot.findMany({ where: { cycle: { portfolioId: id }, stopPrice: { not: null } } });
+    const count = (s: string) => protectedRows.filter((r) => r.symbol === s).length;
+    const symbol = [...new Set(protectedRows.map((r) => r.symbol))].sort((a, b) => count(b) - count(a))[0];
+    const snapshots = protectedRows.filter((r) => r.symbol === symbol);
+    expect(snapshots.length).toBeGreaterThanOrEqual(3);
+    await page.click(`#symbol-tabs button[data-symbol="${symbol}"]`);
+    await page.waitForFunction((s) => window.cockpit.charts.candles?.symbol === s, symbol);
+    const lines = await page.evaluate(() => {
+      const c = window.cockpit.charts.candles!;
+      return { stop: c.levels.stop.data(), takeProfit: c.levels.takeProfit.data(), lastBar: c.series.data().at(-1)!.time as number };
+    });
+    const drawn = (points: Array<{ value?: number }>) => points.filter((p) => p.value !== undefined).map((p) => p.value!);
+    // Each level drawn is one a snapshot recorded, and each recorded one is drawn but the newest, which may stand on
+    // the last candle in place of the one before; a line needs two points.
+    for (const [key, column] of [['stop', 'stopPrice'], ['takeProfit', 'takeProfitPrice']] as const) {
+      const recorded = new Set(snapshots.map((r) => r[column]));
+      expect(drawn(lines[key]).length).toBeGreaterThanOrEqual(2);
+      expect(drawn(lines[key]).filter((v) => !recorded.has(v))).toEqual([]);
+      expect([...recorded].filter((v) => !drawn(lines[key]).includes(v!)).length).toBeLessThanOrEqual(1);
+    }
+    expect(lines.stop.every((p) => p.time <= lines.lastBar)).toBe(true);
   });
 
   it("opens a real order's trace from the page: its signal, verdict, rules and fills", async () => {

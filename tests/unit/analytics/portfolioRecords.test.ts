@@ -3,34 +3,19 @@
  * the market's clock (a replayed market's own time, not the wall clock), fills with the strategy and exit reason their
  * decisions recorded, and the cockpit's cache, which reads only what changed and must give what a fresh read gives.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { portfolioPerformance } from '../../../analytics/performance';
 import { entryStrategy, exitReason, loadPortfolioActivity, portfolioStats, RecordsCache } from '../../../analytics/portfolioRecords';
-import { closeDatabases, migrateDatabase, openDatabase, type Db } from '../../../prisma/database';
 import { RECORDED_CASH, recordedPortfolio } from '../../helpers/recordedPortfolio';
+import { scratchDatabase } from '../../helpers/scratchDatabase';
 
 const HOUR = 3_600_000;
-let dir: string;
-let db: Db;
-
-beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'portfolio-records-'));
-  const url = `file:${path.join(dir, 'trader.db')}`;
-  await migrateDatabase(url);
-  db = openDatabase(url);
-});
-afterAll(async () => {
-  await closeDatabases();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+const scratch = scratchDatabase('portfolio-records');
 
 describe('portfolio records', () => {
   it('mark a replayed market on its own clock and book each fill with its decision', async () => {
-    const p = await recordedPortfolio(db, 'clock');
+    const p = await recordedPortfolio(scratch.db, 'clock');
     expect(await p.append(65)).toBe(2); // ETH bought on cycle 40, sold on cycle 60
-    const activity = (await loadPortfolioActivity('clock', { initialCash: RECORDED_CASH, timeframe: '1h' }, db))!;
+    const activity = (await loadPortfolioActivity('clock', { initialCash: RECORDED_CASH, timeframe: '1h' }, scratch.db))!;
     expect(activity.cycles).toBe(65);
     // Each cycle at the close of the candle its signals describe; the start one candle before the first.
     expect(activity.marks.map((m) => m.time)).toEqual(Array.from({ length: 65 }, (_, i) => p.start + (i + 1) * HOUR));
@@ -56,17 +41,17 @@ describe('portfolio records', () => {
   });
 
   it('read through the cache as a fresh read does, as cycles and round trips are added', async () => {
-    const p = await recordedPortfolio(db, 'cached');
+    const p = await recordedPortfolio(scratch.db, 'cached');
     const cache = new RecordsCache();
     await p.append(30);
-    const first = await loadPortfolioActivity('cached', { initialCash: RECORDED_CASH }, db, cache);
-    expect(first).toEqual(await loadPortfolioActivity('cached', { initialCash: RECORDED_CASH }, db));
+    const first = await loadPortfolioActivity('cached', { initialCash: RECORDED_CASH }, scratch.db, cache);
+    expect(first).toEqual(await loadPortfolioActivity('cached', { initialCash: RECORDED_CASH }, scratch.db));
     for (const more of [1, 35, 1]) {
       await p.append(more);
-      const cached = await loadPortfolioActivity('cached', { initialCash: RECORDED_CASH }, db, cache);
-      expect(cached).toEqual(await loadPortfolioActivity('cached', { initialCash: RECORDED_CASH }, db));
+      const cached = await loadPortfolioActivity('cached', { initialCash: RECORDED_CASH }, scratch.db, cache);
+      expect(cached).toEqual(await loadPortfolioActivity('cached', { initialCash: RECORDED_CASH }, scratch.db));
     }
-    const stats = (await portfolioStats('cached', 'all', { initialCash: RECORDED_CASH }, db, cache))!;
+    const stats = (await portfolioStats('cached', 'all', { initialCash: RECORDED_CASH }, scratch.db, cache))!;
     expect(stats.cycles).toBe(67);
     expect(stats.metrics.trades).toBe(1);
     expect(stats.initialCashKnown).toBe(true);
