@@ -30,8 +30,8 @@ import { loadCcxt } from '../market/loadCcxt';
 import { DEFAULT_PRICE_BAND } from './exchangeSettings';
 import { cumulativeFill, toOrderStatus, tradesInOrder, tradeToFill, type MarketAssets } from './liveFills';
 import { exchangeClientOrderId, findExchangeOrder, isOurClientId } from './orderLookup';
-import { orderSemantics, triggerParams } from './exchanges';
-import { tradableMarket } from './marketMetadata';
+import { exchangeProfile, orderSemantics, triggerParams } from './exchanges';
+import { marketsOutdated, tradableMarket } from './marketMetadata';
 import { prepareOrder, type PreparedOrder } from './orderRules';
 import { checkPriceBand } from './priceBand';
 
@@ -207,6 +207,14 @@ export async function placeLiveOrder(req: OrderRequest, target: LiveOrderTarget,
   } catch (err) {
     const mapped = mapExchangeFailure(err, `${exchange.id} create ${req.type} order ${req.clientOrderId}`, exchange);
     if (mapped.refusedByExchange && !mapped.unclassified && !refusedAsDuplicate(err)) {
+      const minimumRefusal = refusedAsUnderMinimum(exchange, err);
+      if (minimumRefusal) {
+        // Minimums our cached market list did not show: read it afresh, for this sale and every later order.
+        marketsOutdated(exchange);
+        const dust = req.side === 'sell' ? await minimumsNowUnmet(exchange, req) : undefined;
+        // The exchange's word and its own current list agree: this sale is dust (marked once, not refused every cycle).
+        if (dust) return refuseUnsent(req, `${exchange.id} refused the sale as under its minimum (${minimumRefusal}); ${dust.reason}`, context, dust.belowMinimum);
+      }
       await saveOrder(req, unplaced(req, 'rejected', `${mapped.failure.type}: ${mapped.failure.message}`), context);
       throw mapped.failure;
     }
@@ -239,6 +247,26 @@ function answersFor(exchange: Exchange, created: Order | undefined, req: OrderRe
   const id = created.id as unknown;
   const idOk = (typeof id === 'string' && id !== '' && id !== 'undefined') || (typeof id === 'number' && Number.isFinite(id));
   return idOk && (created.clientOrderId === undefined || created.clientOrderId === null || isOurClientId(exchange, created.clientOrderId, req.clientOrderId));
+}
+
+/** The exchange's words when it refuses a create as under its minimum amount or notional (its profile's pattern). */
+function refusedAsUnderMinimum(exchange: Exchange, err: unknown): string | undefined {
+  const pattern = exchangeProfile(exchange.id)?.orders.belowMinimum;
+  const { message } = describeError(err);
+  return pattern?.test(message) ? message.slice(0, 300) : undefined;
+}
+
+/**
+ * The minimums the sale misses by the exchange's freshly read market list; undefined when that list says it is
+ * sellable (the refusal meant something else, e.g. a maximum) or cannot be read now (then it stays a refusal).
+ */
+async function minimumsNowUnmet(exchange: Exchange, req: OrderRequest): Promise<{ reason: string; belowMinimum: NonNullable<OrderResult['belowMinimum']> } | undefined> {
+  try {
+    const preparation = prepareOrder(exchange, await tradableMarket(exchange, req.symbol), req);
+    return !preparation.ok && preparation.belowMinimum ? { reason: preparation.reason, belowMinimum: preparation.belowMinimum } : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Binance -2010 "Duplicate order sent.", OKX 51016 "Duplicated clOrdId", Kraken "duplicate": the order exists. */

@@ -24,6 +24,14 @@ function forget(exchange: Exchange): void {
   cache.marketsLoading = undefined;
 }
 
+/**
+ * The exchange refused an order against minimums our cached list did not show: the next order reads the list afresh,
+ * so its checks use the exchange's current minimums.
+ */
+export function marketsOutdated(exchange: Exchange): void {
+  forget(exchange);
+}
+
 /** Spot markets with what an order needs (amount precision): the rest of a garbled answer is not a market. */
 function usable(market: Market | undefined): market is Market {
   return market !== undefined && market.spot !== false && typeof market.base === 'string' && typeof market.quote === 'string' && market.precision?.amount !== undefined;

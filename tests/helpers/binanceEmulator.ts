@@ -100,6 +100,8 @@ export interface BinanceEmulator extends ExchangeServer {
   adjustBalance(asset: string, delta: number): void;
   /** Most a market order on `symbol` fills (the rest expires); undefined: unlimited. */
   setLiquidity(symbol: string, quantity: number | undefined): void;
+  /** Changes the symbol's NOTIONAL filter minimum, as Binance does now and then: orders and exchangeInfo follow it. */
+  setMinNotional(symbol: string, minNotional: number): void;
   /** Requests for endpoints the emulator does not serve (a test should expect none). */
   unknownRequests: string[];
 }
@@ -508,6 +510,11 @@ export async function startBinanceEmulator(options: EmulatorOptions): Promise<Bi
     ...exchange,
     apiKey: options.apiKey,
     secret: options.secret,
+    setMinNotional: (symbol, minNotional) => {
+      const spec = symbols.get(symbol);
+      if (!spec) throw new Error(`no emulated symbol ${symbol}`);
+      symbols.set(symbol, { ...spec, minNotional: minNotional.toFixed(8) });
+    },
     setLiquidity: (symbol, quantity) => {
       if (quantity === undefined) liquidity.delete(symbol);
       else liquidity.set(symbol, quantity);

@@ -17,6 +17,8 @@ export const binance = exchangeProfileOf({
   stops: { support: 'market-order-types', triggerFlag: false },
   orders: {
     lagWindowMs: 10_000, duplicateClientId: 'while-open',
+    // -1013 "Filter failure: NOTIONAL" (MIN_NOTIONAL on older symbols), LOT_SIZE / MARKET_LOT_SIZE for the amount.
+    belowMinimum: /Filter failure: (MIN_)?NOTIONAL\b|Filter failure: (MARKET_)?LOT_SIZE\b/,
     lookup: 'GET /api/v3/order?origClientOrderId: open and closed orders; may answer -2013 for an order just accepted',
   },
   fees: { maker: 0.001, taker: 0.001 },

@@ -5,6 +5,9 @@ export const kraken = exchangeProfileOf({
   id: 'kraken',
   label: 'Kraken',
   sandboxNote: 'Kraken has no spot sandbox in ccxt',
-  orders: { lagWindowMs: 15_000, duplicateClientId: 'while-open', lookup: 'cl_ord_id is unique among open orders only; open and closed orders are scanned' },
+  orders: {
+    lagWindowMs: 15_000, duplicateClientId: 'while-open', lookup: 'cl_ord_id is unique among open orders only; open and closed orders are scanned',
+    belowMinimum: /EOrder:(Order|Cost) minimum not met|EGeneral:Invalid arguments:volume minimum not met/,
+  },
   fees: { maker: 0.0016, taker: 0.0026 },
 });

@@ -8,6 +8,9 @@ export const kucoin = exchangeProfileOf({
   needsPassword: true,
   spot: { marketTypes: ['spot'], adjustForTimeDifference: true },
   stops: { support: 'ccxt-features', triggerFlag: true },
-  orders: { lagWindowMs: 15_000, duplicateClientId: 'never', lookup: 'its clientOid query shows active orders only: ccxt scans open and recently closed orders' },
+  orders: {
+    lagWindowMs: 15_000, duplicateClientId: 'never', lookup: 'its clientOid query shows active orders only: ccxt scans open and recently closed orders',
+    belowMinimum: /(Order size|The quantity) is below the minimum requirement|Order size below the minimum requirement/,
+  },
   fees: { maker: 0.001, taker: 0.001 },
 });

@@ -13,6 +13,8 @@ export const okx = exchangeProfileOf({
   stops: { support: 'ccxt-features', triggerFlag: true },
   orders: {
     lagWindowMs: 10_000, duplicateClientId: 'while-open',
+    // sCode 51020 "Order amount should be greater than the min available amount".
+    belowMinimum: /"sCode":"51020"|min available amount/,
     lookup: 'GET /api/v5/trade/order?clOrdId: the latest order with that id; orders cancelled without fills drop out after 2 hours',
   },
   fees: { maker: 0.001, taker: 0.0015 },

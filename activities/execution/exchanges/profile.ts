@@ -17,6 +17,12 @@ export interface ExchangeOrderSemantics {
   duplicateClientId: 'while-open' | 'never';
   /** What the lookup by client id sees (README "Ambiguous order outcomes"). */
   lookup: string;
+  /**
+   * How the exchange itself refuses a create as under its minimum amount or notional. A sale it refuses so is dust
+   * (domain/dust.ts) even when the market metadata we hold said it was sellable (the minimum changed since): marked
+   * once, not refused again every cycle. Absent: such refusals stay ordinary rejections.
+   */
+  belowMinimum?: RegExp;
 }
 
 export interface ExchangeProfile {

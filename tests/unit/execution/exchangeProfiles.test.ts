@@ -27,6 +27,10 @@ interface Row {
   duplicateClientId: 'while-open' | 'never';
   sandbox: boolean;
   needsPassword: boolean;
+  /** Create refusals, as ccxt raises them, that say the order is under the exchange's minimum (a sale so refused is dust). */
+  underMinimum: string[];
+  /** A refusal of the same kind of call that is not about the minimum. */
+  otherRefusal: string;
 }
 
 const OURS = 'pf-1a2b-cycle-3|BTC/USDT|buy';
@@ -37,31 +41,43 @@ const ROWS: Row[] = [
     id: 'binance', spot: { types: ['spot'], fetchMargins: false, fetchCurrencies: false, defaultType: 'spot', adjustForTimeDifference: true },
     clientId: OURS, lookup: { param: 'origClientOrderId' }, triggerFlag: false, stops: 'per-market', fees: { maker: 0.001, taker: 0.001 },
     lagWindowMs: 10_000, duplicateClientId: 'while-open', sandbox: true, needsPassword: false,
+    underMinimum: ['binance {"code":-1013,"msg":"Filter failure: NOTIONAL"}', 'binance {"code":-1013,"msg":"Filter failure: MIN_NOTIONAL"}', 'binance {"code":-1013,"msg":"Filter failure: LOT_SIZE"}'],
+    otherRefusal: 'binance {"code":-1013,"msg":"Filter failure: PERCENT_PRICE_BY_SIDE"}',
   },
   {
     id: 'binanceus', spot: { types: ['spot'], fetchMargins: false, fetchCurrencies: false, defaultType: 'spot', adjustForTimeDifference: true },
     clientId: OURS, lookup: { param: 'origClientOrderId' }, triggerFlag: false, stops: 'per-market', fees: { maker: 0.001, taker: 0.001 },
     lagWindowMs: 10_000, duplicateClientId: 'while-open', sandbox: false, needsPassword: false,
+    underMinimum: ['binanceus {"code":-1013,"msg":"Filter failure: NOTIONAL"}', 'binanceus {"code":-1013,"msg":"Filter failure: MIN_NOTIONAL"}', 'binanceus {"code":-1013,"msg":"Filter failure: LOT_SIZE"}'],
+    otherRefusal: 'binanceus {"code":-1013,"msg":"Filter failure: PERCENT_PRICE_BY_SIDE"}',
   },
   {
     id: 'okx', spot: { types: ['spot'], adjustForTimeDifference: true },
     clientId: STRIPPED, lookup: { param: 'clOrdId' }, triggerFlag: true, stops: 'stop-market', fees: { maker: 0.001, taker: 0.0015 },
     lagWindowMs: 10_000, duplicateClientId: 'while-open', sandbox: true, needsPassword: true,
+    underMinimum: ['okx {"code":"1","data":[{"clOrdId":"x","ordId":"","sCode":"51020","sMsg":"Order amount should be greater than the min available amount.","tag":""}],"msg":"All operations failed"}'],
+    otherRefusal: 'okx {"code":"1","data":[{"clOrdId":"x","ordId":"","sCode":"51008","sMsg":"Order failed. Insufficient USDT balance in account.","tag":""}],"msg":"All operations failed"}',
   },
   {
     id: 'kucoin', spot: { types: ['spot'], adjustForTimeDifference: true },
     clientId: OURS, lookup: 'scan', triggerFlag: true, stops: 'stop-market', fees: { maker: 0.001, taker: 0.001 },
     lagWindowMs: 15_000, duplicateClientId: 'never', sandbox: false, needsPassword: true,
+    underMinimum: ['kucoin {"code":"400100","msg":"Order size below the minimum requirement."}', 'kucoin {"code":"400100","msg":"The quantity is below the minimum requirement."}'],
+    otherRefusal: 'kucoin {"code":"200004","msg":"Balance insufficient!"}',
   },
   {
     id: 'kraken', spot: { adjustForTimeDifference: false },
     clientId: OURS, lookup: 'scan', triggerFlag: false, stops: 'stop-market', fees: { maker: 0.0016, taker: 0.0026 },
     lagWindowMs: 15_000, duplicateClientId: 'while-open', sandbox: false, needsPassword: false,
+    underMinimum: ['kraken {"error":["EOrder:Order minimum not met"]}', 'kraken {"error":["EOrder:Cost minimum not met"]}'],
+    otherRefusal: 'kraken {"error":["EOrder:Insufficient funds"]}',
   },
   {
     id: 'coinbase', spot: { adjustForTimeDifference: false },
     clientId: OURS, lookup: 'scan', triggerFlag: false, stops: 'stop-limit', fees: { maker: 0.006, taker: 0.012 },
     lagWindowMs: 15_000, duplicateClientId: 'never', sandbox: false, needsPassword: false,
+    underMinimum: [],
+    otherRefusal: 'coinbase {"error":"INVALID_ARGUMENT","message":"Too small order size"}',
   },
 ];
 
@@ -141,6 +157,13 @@ describe.each(ROWS)('exchange $id', (row) => {
 
   it('has its order-query lag window and duplicate client id semantics', () => {
     expect(orderSemantics(row.id)).toMatchObject({ lagWindowMs: row.lagWindowMs, duplicateClientId: row.duplicateClientId });
+  });
+
+  it("knows its refusal of an order under the exchange's own minimum, and nothing else, as that", () => {
+    const pattern = orderSemantics(row.id).belowMinimum;
+    if (row.underMinimum.length === 0) expect(pattern).toBeUndefined();
+    for (const message of row.underMinimum) expect(pattern?.test(message)).toBe(true);
+    expect(pattern?.test(row.otherRefusal) ?? false).toBe(false);
   });
 
   it('has a sandbox or says why not, and needs a passphrase or not', () => {
