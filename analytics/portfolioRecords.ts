@@ -8,21 +8,20 @@
  * one hour: exact on 1h portfolios, within that hour on shorter timeframes), the clock its fills carry. A cycle with
  * no signal (its model stage failed) takes the time of the cycle before it.
  */
+import { exitReasonOfRules } from '../backtest/roundTrips';
 import { timeframeToMs } from '../domain/candles';
 import { MODEL_TIMEFRAME_MS } from '../domain/modelMarket';
 import type { RuleFired, Side } from '../domain/types';
 import { openDatabase, type Db } from '../prisma/database';
 import { portfolioPerformance, type EquityMark, type PeriodName, type PortfolioActivity, type PortfolioPerformance, type TradeFill } from './performance';
 
-const PROTECTIVE_RULES = new Set(['stop-loss', 'trailing-stop', 'take-profit']);
 const STRATEGY_RULE = 'strategy:';
 
 /** Why a sell sold: the protective rule of its decision, a trim, a liquidation (no decision), else the signal. */
 export function exitReason(order: { type: string; cycleId: string }, rules: readonly RuleFired[] | null): string {
   if (order.type === 'stop') return 'stop-loss';
   if (!rules) return order.cycleId.includes('liquidation') ? 'liquidation' : 'signal-exit';
-  const names = rules.map((r) => r.rule);
-  return names.find((r) => PROTECTIVE_RULES.has(r)) ?? (names.includes('rebalance-trim') ? 'trim' : 'signal-exit');
+  return exitReasonOfRules(rules.map((r) => r.rule));
 }
 
 /** The strategy a buy came from (its decision names it among the rules); the model's signals otherwise. */

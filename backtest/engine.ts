@@ -24,7 +24,7 @@ import type { BacktestData } from './data';
 import { createBacktestEffects, type BacktestEffects, type EffectsOptions, type PrecomputedSignals, type VerdictPolicy } from './effects';
 import type { CountingCache } from './llmCache';
 import { computeMetrics, groupMetrics } from './metrics';
-import { RoundTripBook } from './roundTrips';
+import { exitReasonOfRules, RoundTripBook } from './roundTrips';
 import { RefusalTally, VerdictTally } from './refusals';
 import { effectiveStop } from '../domain/risk/exits';
 import type { BacktestFill, BacktestResult, Coverage, DecisionLogEntry, EquityPoint, ExitReason, FinalPosition } from './types';
@@ -55,13 +55,10 @@ export interface EngineSettings {
   skipQuietCycles?: boolean;
 }
 
-const PROTECTIVE_RULES = new Set(['stop-loss', 'trailing-stop', 'take-profit']);
-
 /** Why a sell happened, from the rules of its decision. */
 function exitReasonOf(decision: RiskDecision | undefined, liquidation: boolean): ExitReason {
   if (liquidation) return 'liquidation';
-  const rules = decision?.rules.map((r) => r.rule) ?? [];
-  return rules.find((r) => PROTECTIVE_RULES.has(r)) ?? (rules.includes('rebalance-trim') ? 'trim' : 'signal-exit');
+  return exitReasonOfRules(decision?.rules.map((r) => r.rule) ?? []);
 }
 
 /** The strategy a buy decision came from (its levels carry it); the model's signals otherwise. */

@@ -4,6 +4,16 @@
  */
 import type { ClosedTrade, ExitReason, OpenTrade } from './types';
 
+const PROTECTIVE_RULES = new Set(['stop-loss', 'trailing-stop', 'take-profit']);
+
+/**
+ * Why a sell sold, from the names of the rules its decision fired: the protective rule, a trim, else the signal.
+ * One mapping for the backtest engine and the live analytics (analytics/portfolioRecords.ts), so both name exits alike.
+ */
+export function exitReasonOfRules(rules: readonly string[]): ExitReason {
+  return rules.find((r) => PROTECTIVE_RULES.has(r)) ?? (rules.includes('rebalance-trim') ? 'trim' : 'signal-exit');
+}
+
 interface OpenRoundTrip {
   symbol: string;
   strategy: string;
