@@ -5,7 +5,7 @@
  * are measured by one implementation (tests/unit/analytics/performance.test.ts holds the two equal on a real run).
  * Pure: the dashboard and `tradectl stats` load the inputs (./portfolioRecords.ts).
  */
-import { computeMetrics, groupMetrics, maxDrawdown, type CurvePoint } from '../backtest/metrics';
+import { computeMetrics, groupMetrics, type CurvePoint } from '../backtest/metrics';
 import { RoundTripBook } from '../backtest/roundTrips';
 import type { BacktestFill, ClosedTrade, Metrics, OpenTrade } from '../backtest/types';
 import { applyFill, LedgerError, newBook } from '../domain/ledger';
@@ -154,17 +154,5 @@ export function portfolioPerformance(activity: PortfolioActivity, period: Period
   };
 }
 
-/** The fall from the running peak at each mark, as a negative fraction (what the drawdown chart draws). */
-export function drawdownSeries(curve: readonly CurvePoint[]): number[] {
-  let peak = -Infinity;
-  return curve.map((p) => {
-    peak = Math.max(peak, p.equity);
-    return peak > 0 ? p.equity / peak - 1 : 0;
-  });
-}
-
-/** The deepest drawdown of the marks so far (the backtester's definition), for the overview. */
-export function deepestDrawdown(activity: PortfolioActivity): number {
-  const curve = equityCurve(activity);
-  return maxDrawdown(curve, curve[curve.length - 1].time).depth;
-}
+/** The drawdown chart's series: the backtester's own, from the running peak at each mark. */
+export { drawdownSeries } from '../backtest/metrics';

@@ -82,6 +82,15 @@ export function sortinoRatio(returns: readonly number[]): number {
   return mean(returns) > 0 ? Infinity : 0;
 }
 
+/** The fall from the running peak at each point, as a negative fraction (what the drawdown charts draw). */
+export function drawdownSeries(curve: readonly CurvePoint[]): number[] {
+  let peak = -Infinity;
+  return curve.map((p) => {
+    peak = Math.max(peak, p.equity);
+    return peak > 0 ? p.equity / peak - 1 : 0;
+  });
+}
+
 export function maxDrawdown(curve: readonly CurvePoint[], endTime: number): { depth: number; durationMs: number } {
   if (curve.length === 0) return { depth: 0, durationMs: 0 };
   let peak = curve[0].equity;

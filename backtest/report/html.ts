@@ -2,6 +2,7 @@
  * The HTML report: one self-contained file (inline CSS and SVG, no script, no CDN) with the equity and drawdown
  * charts, the metrics overall, per strategy and per symbol, the closed and open trades, and the settings used.
  */
+import { drawdownSeries } from '../metrics';
 import type { BacktestResult, EquityPoint, Metrics } from '../types';
 import { duration, isoMinute, metricRows, num, pct } from './format';
 
@@ -52,12 +53,9 @@ function lineChart(title: string, raw: ReadonlyArray<{ time: number; value: numb
   return `<figure><figcaption>${escape(title)}</figcaption><svg viewBox="0 0 ${WIDTH} ${HEIGHT}" width="100%" role="img" aria-label="${escape(title)}">${ticks}${dates}${area}<path d="${path}" fill="none" stroke="${fill ? '#b22' : '#236'}" stroke-width="1.2"/></svg></figure>`;
 }
 
-export function drawdownSeries(curve: readonly EquityPoint[]): Array<{ time: number; value: number }> {
-  let peak = -Infinity;
-  return curve.map((p) => {
-    peak = Math.max(peak, p.equity);
-    return { time: p.time, value: peak > 0 ? p.equity / peak - 1 : 0 };
-  });
+function drawdownPoints(curve: readonly EquityPoint[]): Array<{ time: number; value: number }> {
+  const depths = drawdownSeries(curve);
+  return curve.map((p, i) => ({ time: p.time, value: depths[i] }));
 }
 
 function metricsTable(m: Metrics): string {
@@ -99,7 +97,7 @@ pre{background:#f6f6f6;padding:8px;overflow:auto;font-size:12px}
 <h1>${escape(title)}</h1>
 <p>${isoMinute(result.from)} → ${isoMinute(result.to)} UTC · ${result.cycles} cycles · equity ${num(result.initialCash)} → ${num(result.finalEquity)}</p>
 ${lineChart('Equity (marked to each close)', equity, (v) => num(v, 0), false)}
-${lineChart('Drawdown from the running peak', drawdownSeries(result.equityCurve), (v) => pct(v, 1), true)}
+${lineChart('Drawdown from the running peak', drawdownPoints(result.equityCurve), (v) => pct(v, 1), true)}
 <h2>Metrics</h2>${metricsTable(result.metrics)}
 <p>Sharpe and Sortino: daily (UTC) returns of the marked equity, × √365, risk-free rate 0. Per strategy and per symbol: the starting cash plus the group's closed-trade PnL.</p>
 ${groupTable('By strategy', result.byStrategy)}
