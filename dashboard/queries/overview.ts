@@ -50,7 +50,7 @@ export function stateOf(view: LiveView): { state: string; detail?: string; halte
   return { state: 'unknown', detail: view.problem, halted: false };
 }
 
-interface RecordedPortfolio {
+export interface RecordedPortfolio {
   cycles: number;
   lastCycleAt: number;
   equity: number;
@@ -60,16 +60,23 @@ interface RecordedPortfolio {
   realizedPnlToday: number;
 }
 
+/** A portfolio as its recorded cycles tell it: the newest cycle, how many there are, the highest equity among them. */
+export function recordedPortfolio(
+  last: { finishedAt: Date; equity: number; mode: string; marketSource: string; realizedPnlToday: number }, cycles: number, peak: number | null | undefined,
+): RecordedPortfolio {
+  return {
+    cycles, lastCycleAt: last.finishedAt.getTime(), equity: last.equity, peak: peak ?? last.equity,
+    mode: last.mode, market: last.marketSource, realizedPnlToday: last.realizedPnlToday,
+  };
+}
+
 async function recorded(db: Db): Promise<Map<string, RecordedPortfolio>> {
   const groups = await db.cycle.groupBy({ by: ['portfolioId'], _count: { _all: true }, _max: { cycleNo: true, equity: true } });
   const out = new Map<string, RecordedPortfolio>();
   await Promise.all(groups.map(async (g) => {
     const last = await db.cycle.findFirst({ where: { portfolioId: g.portfolioId }, orderBy: [{ cycleNo: 'desc' }, { startedAt: 'desc' }] });
     if (!last) return;
-    out.set(g.portfolioId, {
-      cycles: g._count._all, lastCycleAt: last.finishedAt.getTime(), equity: last.equity, peak: g._max.equity ?? last.equity,
-      mode: last.mode, market: last.marketSource, realizedPnlToday: last.realizedPnlToday,
-    });
+    out.set(g.portfolioId, recordedPortfolio(last, g._count._all, g._max.equity));
   }));
   return out;
 }

@@ -10,7 +10,7 @@ import { effectiveStop } from '../../domain/risk/exits';
 import type { Position } from '../../domain/types';
 import type { Db } from '../../prisma/database';
 import type { LiveView, TemporalSide } from '../temporalSide';
-import { summarize, type PortfolioSummary } from './overview';
+import { recordedPortfolio, summarize, type PortfolioSummary } from './overview';
 
 export interface PositionRow {
   symbol: string;
@@ -107,22 +107,17 @@ export async function recordedSymbols(db: Db, portfolioId: string, activity: Loa
 export async function portfolioPage(db: Db, records: RecordsCache, temporal: TemporalSide, portfolioId: string, period: PeriodName, now = Date.now()): Promise<PortfolioPage | null> {
   const view = await temporal.liveView(portfolioId);
   const config = view.status?.config ?? view.config;
-  const [activity, cycles, orders, regime, peak] = await Promise.all([
+  const [activity, cycles, orders, regime] = await Promise.all([
     loadPortfolioActivity(portfolioId, { initialCash: config?.initialCash, timeframe: config?.timeframe }, db, records),
     recentCycles(portfolioId, 15, db),
     recentOrders(portfolioId, 15, db),
     regimes(db, portfolioId),
-    db.cycle.aggregate({ where: { portfolioId }, _max: { equity: true } }),
   ]);
   if (!activity && !view.status && !view.workflowStatus) return null;
   const last = cycles[0];
   const snapshot = last ? await db.positionSnapshot.findMany({ where: { cycleId: last.id } }) : [];
-  const recorded = last && activity
-    ? {
-        cycles: activity.cycles, lastCycleAt: last.finishedAt.getTime(), equity: last.equity, peak: peak._max.equity ?? last.equity,
-        mode: last.mode, market: last.marketSource, realizedPnlToday: last.realizedPnlToday,
-      }
-    : undefined;
+  // The peak from the marks already loaded: one per recorded cycle, each with that cycle's equity.
+  const recorded = last && activity ? recordedPortfolio(last, activity.cycles, activity.marks.reduce((m, k) => Math.max(m, k.equity), -Infinity)) : undefined;
   const performance = activity ? portfolioPerformance(activity, period) : undefined;
   const marks = activity?.marks ?? [];
   const dd = drawdownSeries(marks);
