@@ -72,12 +72,20 @@ export function recordedPortfolio(
 
 async function recorded(db: Db): Promise<Map<string, RecordedPortfolio>> {
   const groups = await db.cycle.groupBy({ by: ['portfolioId'], _count: { _all: true }, _max: { cycleNo: true, equity: true } });
+  // Every portfolio's newest cycle in one query (not one per portfolio): the rows of its highest cycle number, the
+  // latest started first; only the fields shown (a cycle's strategy report is large).
+  const candidates = await db.cycle.findMany({
+    where: { OR: groups.flatMap((g) => (g._max.cycleNo === null ? [] : [{ portfolioId: g.portfolioId, cycleNo: g._max.cycleNo }])) },
+    orderBy: [{ startedAt: 'desc' }],
+    select: { portfolioId: true, finishedAt: true, equity: true, mode: true, marketSource: true, realizedPnlToday: true },
+  });
+  const newest = new Map<string, (typeof candidates)[number]>();
+  for (const c of candidates) if (!newest.has(c.portfolioId)) newest.set(c.portfolioId, c);
   const out = new Map<string, RecordedPortfolio>();
-  await Promise.all(groups.map(async (g) => {
-    const last = await db.cycle.findFirst({ where: { portfolioId: g.portfolioId }, orderBy: [{ cycleNo: 'desc' }, { startedAt: 'desc' }] });
-    if (!last) return;
-    out.set(g.portfolioId, recordedPortfolio(last, g._count._all, g._max.equity));
-  }));
+  for (const g of groups) {
+    const last = newest.get(g.portfolioId);
+    if (last) out.set(g.portfolioId, recordedPortfolio(last, g._count._all, g._max.equity));
+  }
   return out;
 }
 
