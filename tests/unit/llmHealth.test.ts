@@ -105,3 +105,17 @@ it('probes an OLLAMA_HOST with user:pass as the activity asks it (Basic header),
   expect(llmHealth.snapshot().status).toBe('down');
   expect(JSON.stringify(llmHealth.snapshot())).not.toMatch(/s3cret|reviewer/);
 });
+
+it("/health/ready's ollama probe reaches an OLLAMA_HOST with user:pass and never shows the credentials", async () => {
+  const url = (await use([MODEL])).replace('http://', 'http://reviewer:s3cret-token@');
+  const probe = ollamaProbe(url, MODEL);
+  const ready = await probe.probe();
+  expect(ready.ok).toBe(true);
+  expect(JSON.stringify(ready)).not.toMatch(/s3cret|reviewer/);
+
+  await fake!.close();
+  fake = undefined;
+  const down = await probe.probe();
+  expect(down).toMatchObject({ ok: false, reason: expect.stringMatching(/^ollama: unreachable at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/) });
+  expect(JSON.stringify(down)).not.toMatch(/s3cret|reviewer/);
+});
