@@ -163,8 +163,7 @@ function parseModelAnswer(content: unknown): ModelAnswer {
 }
 
 function excerpt(raw: string): string {
-  const cut = raw.length > RAW_EXCERPT_CHARS ? `${raw.slice(0, RAW_EXCERPT_CHARS)}…` : raw;
-  return JSON.stringify(cut);
+  return JSON.stringify(truncate(raw, RAW_EXCERPT_CHARS));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
