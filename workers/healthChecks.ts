@@ -13,7 +13,7 @@ import { createClient } from '@libsql/client';
 import { temporal } from '@temporalio/proto';
 import type { NativeConnection, Worker } from '@temporalio/worker';
 import { llmHealth } from '../activities/llm/health';
-import { displayHost, ollamaClient, pulledModels, withoutCredentials, withTag } from '../activities/llm/ollamaChat';
+import { displayHost, ollamaClient, ollamaHost, pulledModels, withoutCredentials, withTag } from '../activities/llm/ollamaChat';
 import { publicExchange } from '../activities/execution/connector';
 import { readExchangeSettings } from '../activities/execution/exchangeSettings';
 import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../activities/execution/liveBroker';
@@ -110,7 +110,7 @@ export function modelProbe(): DependencyProbe {
   };
 }
 
-export function ollamaProbe(host = process.env.OLLAMA_HOST || 'http://127.0.0.1:11434', model = process.env.OLLAMA_MODEL || defaultConfig().llm.model): DependencyProbe {
+export function ollamaProbe(host = ollamaHost(), model = process.env.OLLAMA_MODEL || defaultConfig().llm.model): DependencyProbe {
   // The host as the activity reaches it (user:pass@ as a Basic header) and as it may be shown (without them).
   const shown = displayHost(host);
   return {
