@@ -33,13 +33,14 @@ import { FALLBACK_OUTCOME, llmPolicySchema, type LlmPolicy } from '../domain/con
 import type { LlmPort, ValidateTradesInput } from '../domain/contracts/llm';
 import type { LlmVerdict, ModelVerdict, Position, PromptRecord, TradeProposal } from '../domain/types';
 import { metrics } from './metrics';
-import { combineVotes, DEFAULT_CONSENSUS } from '../domain/llmConsensus';
+import { combineVotes, DEFAULT_CONSENSUS, panelOf } from '../domain/llmConsensus';
 import { llmHealth } from './llm/health';
 import { askModel, LlmFailure, ollamaHost, type ModelAnswer, type Sampling } from './llm/ollamaChat';
 import { buildPrompt, PROMPT_VERSION } from './llm/prompt';
 import { failure } from '../domain/failures';
 
 export { FALLBACK_OUTCOME } from '../domain/config';
+export { panelOf } from '../domain/llmConsensus';
 export { installedModels, VERDICT_JSON_SCHEMA, type FallbackKind } from './llm/ollamaChat';
 export { PROMPT_VERSION, SYSTEM_PROMPT } from './llm/prompt';
 
@@ -56,11 +57,6 @@ export interface AnswerCache {
 export type CachedAnswer = ModelAnswer & { latencyMs: number };
 
 export const DEFAULT_SAMPLING: Sampling = { temperature: 0, seed: 42, numPredict: 96 };
-
-/** The models a policy asks, with their weights. */
-export function panelOf(policy: LlmPolicy): Array<{ model: string; weight: number }> {
-  return (policy.models ?? [{ model: policy.model }]).map((m) => ({ model: m.model, weight: m.weight ?? 1 }));
-}
 
 export function samplingOf(policy: LlmPolicy): Sampling {
   return { ...DEFAULT_SAMPLING, ...policy.sampling };

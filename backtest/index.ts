@@ -14,6 +14,7 @@ import { engine } from './compiled';
 import { precomputeModelSignals } from './signals';
 import { readManifest, resolveModelDir } from '../activities/modelRegistry';
 import { exchangeFeeSchedule } from '../activities/execution/paperFees';
+import { displayHost, ollamaHost } from '../activities/llm/ollamaChat';
 import type { EngineSettings } from './engine';
 import type { BacktestResult } from './types';
 
@@ -161,7 +162,7 @@ export function withConfig(loaded: LoadedBacktest, options: BacktestOptions): Lo
     settings: {
       dataDir: options.dataDir, symbols: options.symbols, timeframe: options.timeframe, from: new Date(data.from).toISOString(), to: new Date(data.to).toISOString(),
       ml: Boolean(loaded.signals), verdicts, config,
-      ...(verdicts === 'ollama' && { llm: { host: process.env.OLLAMA_HOST || 'http://127.0.0.1:11434', model: config.llm.model, cacheDir: options.llmCacheDir ?? 'data/llm-cache' } }),
+      ...(verdicts === 'ollama' && { llm: { host: displayHost(ollamaHost()), model: config.llm.model, cacheDir: options.llmCacheDir ?? 'data/llm-cache' } }),
     },
   };
 }

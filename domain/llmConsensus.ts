@@ -17,6 +17,11 @@ import type { LlmVerdict, ModelVerdict } from './types';
 export type ConsensusRule = NonNullable<LlmPolicy['consensus']>;
 export const DEFAULT_CONSENSUS: ConsensusRule = 'majority';
 
+/** The models a policy asks, with their weights: `llm.models`, else `llm.model` alone. */
+export function panelOf(policy: LlmPolicy): Array<{ model: string; weight: number }> {
+  return (policy.models ?? [{ model: policy.model }]).map((m) => ({ model: m.model, weight: m.weight ?? 1 }));
+}
+
 export function combineVotes(symbol: string, votes: ModelVerdict[], rule: ConsensusRule): LlmVerdict {
   if (votes.length === 0) throw new Error(`no model voted on ${symbol}`);
   const model = votes.map((v) => v.model).join('+');

@@ -6,8 +6,8 @@
  *   - in shadow: the very same trades, each reviewed proposal also put to the LLM and its verdict recorded but not
  *     applied, so the baseline's trades split into those the LLM approved and those it rejected;
  *   - gated: the LLM's verdicts applied as the live cycle applies them (a rejection skips the trade).
- * Answers are cached on disk by model and prompt hash (data/llm-report/answers.json): a rerun, or the gated run after
- * the shadow one, asks only questions never asked before. One command reruns it with a bigger model:
+ * Answers are cached on disk by model and prompt hash (data/llm-cache, as `--llm ollama` backtests cache them): a rerun,
+ * or the gated run after the shadow one, asks only questions never asked before. One command reruns it with a bigger model:
  *   OLLAMA_HOST=http://127.0.0.1:11434 npm run llm:report -- --model llama3.1:8b
  * Without OLLAMA_HOST it starts the embedded Ollama (workers/ollamaServer.ts) as `npm start` does.
  *
@@ -18,8 +18,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';
-import { answerKey, panelOf, validateTrades, type AnswerCache, type CachedAnswer, type ValidateTradesInput } from '../activities/llm';
+import { panelOf, validateTrades, type AnswerCache, type CachedAnswer, type ValidateTradesInput } from '../activities/llm';
 import { runBacktest, strategySelection, type BacktestOptions, type BacktestResult, type ClosedTrade } from '../backtest';
+import { diskAnswerCache } from '../backtest/llmCache';
 import { EMBEDDED_LLM_MODEL, defaultConfig, type LlmPolicy } from '../domain/config';
 import type { LlmVerdict } from '../domain/types';
 import { BUNDLED_MODELFILE, ensureOllama, importModel, ollamaUrl } from '../workers/ollamaServer';
@@ -37,28 +38,26 @@ interface Recorded {
 }
 
 /**
- * A JSON file of answers by answerKey(model, prompt hash), written after every new answer so an interrupted run keeps
- * them. It remembers which answers this run used, new or cached: their latencies (as first asked) are the report's.
+ * The backtester's answer cache on disk (backtest/llmCache.ts: one file per answer, written atomically), in the
+ * directory `--llm ollama` uses, so the report and a backtest share what the model answered. It remembers which
+ * answers this run used, new or cached: their latencies (as first asked) are the report's.
  */
-export function fileAnswerCache(file: string): AnswerCache & { size(): number; used(): CachedAnswer[]; asked(): number } {
-  const answers: Record<string, CachedAnswer> = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : {};
-  const used = new Set<string>();
-  let asked = 0;
+export function reportAnswerCache(dir: string): AnswerCache & { size(): number; used(): CachedAnswer[]; asked(): number } {
+  const disk = diskAnswerCache(dir);
+  const used = new Map<string, CachedAnswer>();
   return {
-    get(key) {
-      if (answers[key]) used.add(key);
-      return answers[key];
+    async get(key) {
+      const answer = await disk.get(key);
+      if (answer) used.set(key, answer);
+      return answer;
     },
-    set(key, answer) {
-      answers[key] = answer;
-      used.add(key);
-      asked += 1;
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      fs.writeFileSync(file, JSON.stringify(answers));
+    async set(key, answer) {
+      await disk.set(key, answer);
+      used.set(key, answer);
     },
-    size: () => Object.keys(answers).length,
-    used: () => [...used].map((k) => answers[k]),
-    asked: () => asked,
+    size: () => (fs.existsSync(dir) ? fs.readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.json')).length : 0),
+    used: () => [...used.values()],
+    asked: () => disk.stored,
   };
 }
 
@@ -170,7 +169,7 @@ async function main(): Promise<void> {
   try {
     if (embedded && opts.model === EMBEDDED_LLM_MODEL) await importModel(embedded.url, EMBEDDED_LLM_MODEL, BUNDLED_MODELFILE);
     const policy: LlmPolicy = { ...defaultConfig().llm, model: opts.model, timeoutMs: Number(opts.timeoutMs), fallback: 'reject' };
-    const cache = fileAnswerCache(path.join(PROJECT_ROOT, 'data/llm-report/answers.json'));
+    const cache = reportAnswerCache(path.join(PROJECT_ROOT, 'data/llm-cache'));
     const options: BacktestOptions = {
       dataDir: path.resolve(PROJECT_ROOT, '../shared/data/ohlcv'), symbols: String(opts.symbols).split(','), timeframe: '1h',
       from: opts.from, to: opts.to, strategies: strategySelection(String(opts.strategy).split(',')), ml: true, verdicts: 'approve',

@@ -12,8 +12,8 @@ import fs from 'node:fs';
 import { createClient } from '@libsql/client';
 import { temporal } from '@temporalio/proto';
 import type { NativeConnection, Worker } from '@temporalio/worker';
-import { Ollama } from 'ollama';
 import { llmHealth } from '../activities/llm/health';
+import { displayHost, ollamaClient, ollamaHost, pulledModels, withoutCredentials, withTag } from '../activities/llm/ollamaChat';
 import { publicExchange } from '../activities/execution/connector';
 import { readExchangeSettings } from '../activities/execution/exchangeSettings';
 import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../activities/execution/liveBroker';
@@ -110,24 +110,23 @@ export function modelProbe(): DependencyProbe {
   };
 }
 
-const withLatest = (m: string) => (m.includes(':') ? m : `${m}:latest`);
-
-export function ollamaProbe(host = process.env.OLLAMA_HOST || 'http://127.0.0.1:11434', model = process.env.OLLAMA_MODEL || defaultConfig().llm.model): DependencyProbe {
+export function ollamaProbe(host = ollamaHost(), model = process.env.OLLAMA_MODEL || defaultConfig().llm.model): DependencyProbe {
+  // The host as the activity reaches it (user:pass@ as a Basic header) and as it may be shown (without them).
+  const shown = displayHost(host);
   return {
     name: 'ollama', required: true, ttlMs: 10_000,
     async probe() {
-      const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(2_500) }) });
-      let models: string[];
+      let pulled: Set<string>;
       try {
-        models = (await client.list()).models.map((m) => m.name);
+        pulled = await pulledModels(ollamaClient(host, AbortSignal.timeout(2_500)));
       } catch (err) {
         const cause = (err as { cause?: { code?: string } }).cause?.code;
-        return { ok: false, reason: `ollama: unreachable at ${host} (${cause ?? (err as Error).message})`, detail: { host, model } };
+        return { ok: false, reason: `ollama: unreachable at ${shown} (${withoutCredentials(cause ?? (err as Error).message)})`, detail: { host: shown, model } };
       }
-      const pulled = models.map(withLatest).includes(withLatest(model));
-      if (!pulled) return { ok: false, reason: `ollama: model ${model} is not pulled at ${host} (ollama pull ${model})`, detail: { host, model, models } };
+      const models = [...pulled];
+      if (!pulled.has(withTag(model))) return { ok: false, reason: `ollama: model ${model} is not pulled at ${shown} (ollama pull ${model})`, detail: { host: shown, model, models } };
       // Ready to be asked; how the asking goes (slow answers, fallbacks: degraded) is the LLM's own health.
-      return { ok: true, detail: { host, model, models: models.length, llm: llmHealth.snapshot() } };
+      return { ok: true, detail: { host: shown, model, models: models.length, llm: llmHealth.snapshot() } };
     },
   };
 }

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Ollama } from 'ollama';
+import { pulledModels, withTag } from '../activities/llm/ollamaChat';
 import { EMBEDDED_LLM_MODEL } from '../domain/config';
 import { PROJECT_ROOT } from './temporalServer';
 
@@ -114,9 +115,7 @@ export async function startEmbeddedOllama(opts: EmbeddedOptions): Promise<Embedd
 
 /** Whether the server at `url` has `model` (untagged names read as `:latest`). */
 export async function hasModel(url: string, model: string): Promise<boolean> {
-  const { models } = await new Ollama({ host: url }).list();
-  const tagged = (m: string) => (m.slice(m.lastIndexOf('/') + 1).includes(':') ? m : `${m}:latest`);
-  return (models ?? []).some((m) => tagged(m.name) === tagged(model));
+  return (await pulledModels(new Ollama({ host: url }))).has(withTag(model));
 }
 
 /** Imports `model` from a Modelfile into the server at `url` (`ollama create`, about a second), unless it has it. */

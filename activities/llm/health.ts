@@ -7,9 +7,8 @@
  * It combines a light probe (GET /api/tags every PROBE_INTERVAL_MS) with the outcome of the last questions the
  * activity asked, so an Ollama that answers the catalog but whose runner crashes on every chat still shows.
  */
-import { Ollama } from 'ollama';
 import { metrics } from '../metrics';
-import { displayHost, withTag, type FallbackKind } from './ollamaChat';
+import { displayHost, ollamaClient, pulledModels, withoutCredentials, withTag, type FallbackKind } from './ollamaChat';
 
 export type LlmStatus = 'ready' | 'degraded' | 'down';
 
@@ -60,14 +59,13 @@ class LlmHealthTracker {
   }
 
   async probeNow(host: string): Promise<void> {
-    const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: AbortSignal.timeout(PROBE_TIMEOUT_MS) }) });
     try {
-      const { models } = await client.list();
-      const pulled = new Set((models ?? []).flatMap((m) => [m.name, m.model]).filter(Boolean).map(withTag));
+      const pulled = await pulledModels(ollamaClient(host, AbortSignal.timeout(PROBE_TIMEOUT_MS)));
       this.probe = { host, reachable: true, pulled, at: Date.now() };
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code;
-      this.probe = { host, reachable: false, error: cause ?? (err as Error).message ?? String(err), pulled: new Set(), at: Date.now() };
+      const error = withoutCredentials(cause ?? (err as Error).message ?? String(err));
+      this.probe = { host, reachable: false, error, pulled: new Set(), at: Date.now() };
     }
     metrics.llmStatus.set(STATUS_VALUE[this.snapshot().status]);
   }

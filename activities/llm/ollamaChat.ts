@@ -53,7 +53,7 @@ export function ollamaHost(): string {
 export async function askModel(host: string, model: string, messages: Message[], sampling: Sampling, timeoutMs: number): Promise<ModelAnswer> {
   // One deadline for the whole question, catalog check included, so timeoutMs bounds each model's answer.
   const deadline = AbortSignal.timeout(timeoutMs);
-  const client = new Ollama({ host, fetch: fetchWithDeadline(deadline) });
+  const client = ollamaClient(host, deadline);
   try {
     if (!(await installedModels.has(client, host, model))) {
       throw new LlmFailure('model_missing', `model not pulled: ${model}`, true);
@@ -76,10 +76,22 @@ export async function askModel(host: string, model: string, messages: Message[],
 }
 
 /**
- * The ollama client passes no signal for non-streaming calls, so the deadline is added at the fetch level.
- * Node's fetch refuses URLs with credentials (and echoes them in its error), so `user:pass@` in OLLAMA_HOST,
- * e.g. for an authenticating proxy, is sent as a Basic Authorization header instead.
+ * A client of the server at `host` whose requests all end at `deadline`: the activity's questions and the health
+ * probe (activities/llm/health.ts) reach a server the same way. The ollama client passes no signal for non-streaming
+ * calls, so the deadline is added at the fetch level. Node's fetch refuses URLs with credentials (and echoes them in
+ * its error), so `user:pass@` in OLLAMA_HOST, e.g. for an authenticating proxy, is sent as a Basic Authorization
+ * header instead.
  */
+export function ollamaClient(host: string, deadline: AbortSignal): Ollama {
+  return new Ollama({ host, fetch: fetchWithDeadline(deadline) });
+}
+
+/** The models the server has pulled (GET /api/tags), each name with its tag (withTag). */
+export async function pulledModels(client: Ollama): Promise<Set<string>> {
+  const { models } = await client.list();
+  return new Set((models ?? []).flatMap((m) => [m.name, m.model]).filter(Boolean).map(withTag));
+}
+
 function fetchWithDeadline(deadline: AbortSignal): typeof fetch {
   return (input, init) => {
     const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
@@ -105,9 +117,7 @@ class InstalledModelCatalog {
   async has(client: Ollama, host: string, model: string): Promise<boolean> {
     let entry = this.byHost.get(host);
     if (!entry || Date.now() - entry.fetchedAt > MODEL_CATALOG_TTL_MS) {
-      const { models } = await client.list();
-      const names = new Set((models ?? []).flatMap((m) => [m.name, m.model]).filter(Boolean).map(withTag));
-      entry = { names, fetchedAt: Date.now() };
+      entry = { names: await pulledModels(client), fetchedAt: Date.now() };
       this.byHost.set(host, entry);
     }
     return entry.names.has(withTag(model));
@@ -153,8 +163,7 @@ function parseModelAnswer(content: unknown): ModelAnswer {
 }
 
 function excerpt(raw: string): string {
-  const cut = raw.length > RAW_EXCERPT_CHARS ? `${raw.slice(0, RAW_EXCERPT_CHARS)}…` : raw;
-  return JSON.stringify(cut);
+  return JSON.stringify(truncate(raw, RAW_EXCERPT_CHARS));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -169,12 +178,16 @@ export class LlmFailure extends Error {
     /** True when the model's next question would fail the same way (server down, too slow, model absent). */
     readonly affectsWholeBatch: boolean,
   ) {
-    // Reasons are persisted and logged; a library error message may quote a URL with credentials in it.
-    const scrubbed = reason.replace(/(\w+:\/\/)[^/\s@]*@/g, '$1');
+    const scrubbed = withoutCredentials(reason);
     super(scrubbed);
     this.reason = scrubbed;
     this.name = 'LlmFailure';
   }
+}
+
+/** Reasons are persisted and logged; a library error message may quote a URL with credentials in it. */
+export function withoutCredentials(text: string): string {
+  return text.replace(/(\w+:\/\/)[^/\s@]*@/g, '$1');
 }
 
 function toLlmFailure(error: unknown, host: string, model: string, timeoutMs: number): LlmFailure {

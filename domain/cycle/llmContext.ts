@@ -7,6 +7,7 @@
 import type { CycleTrade } from '../bookOrder';
 import { FALLBACK_OUTCOME, type LlmPolicy, type RiskLimits } from '../config';
 import { equity, exposure, positionValue } from '../ledger';
+import { panelOf } from '../llmConsensus';
 import type { MarketStats } from '../marketStats';
 import type { StrategyOutcome } from '../strategies';
 import type { FeatureVector, LlmVerdict, PortfolioBook, TradeProposal } from '../types';
@@ -157,7 +158,7 @@ export function workflowFallbackVerdict(symbol: string, policy: LlmPolicy, failu
   const reason = `review failed: ${failure}`;
   return {
     symbol, approve: outcome.approve, confidence: 0, reason: `fallback policy '${policy.fallback}' applied: ${reason}`,
-    model: (policy.models ?? [{ model: policy.model }]).map((m) => m.model).join('+'), fallback: true, fallbackReason: reason,
+    model: panelOf(policy).map((m) => m.model).join('+'), fallback: true, fallbackReason: reason,
     sizeMultiplier: outcome.sizeMultiplier, latencyMs: 0,
   };
 }

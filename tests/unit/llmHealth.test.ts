@@ -89,3 +89,33 @@ it('is down when Ollama does not answer, and /health/ready says so with the reas
   expect(llmHealth.snapshot()).toMatchObject({ status: 'down', reason: expect.stringMatching(/^Ollama unreachable at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/) });
   expect((await metrics.llmStatus.get()).values[0].value).toBe(0);
 });
+
+it('probes an OLLAMA_HOST with user:pass as the activity asks it (Basic header), and never shows the credentials', async () => {
+  const url = (await use([MODEL])).replace('http://', 'http://reviewer:s3cret-token@');
+  llmHealth.expect([MODEL]);
+  await llmHealth.probeNow(url);
+  const snapshot = llmHealth.snapshot();
+  expect(snapshot).toMatchObject({ status: 'ready', models: { [MODEL]: { pulled: true } } });
+  expect(JSON.stringify(snapshot)).not.toMatch(/s3cret|reviewer/);
+  expect(fake!.requests.map((r) => r.headers.authorization)).toEqual([`Basic ${Buffer.from('reviewer:s3cret-token').toString('base64')}`]);
+
+  await fake!.close();
+  fake = undefined;
+  await llmHealth.probeNow(url);
+  expect(llmHealth.snapshot().status).toBe('down');
+  expect(JSON.stringify(llmHealth.snapshot())).not.toMatch(/s3cret|reviewer/);
+});
+
+it("/health/ready's ollama probe reaches an OLLAMA_HOST with user:pass and never shows the credentials", async () => {
+  const url = (await use([MODEL])).replace('http://', 'http://reviewer:s3cret-token@');
+  const probe = ollamaProbe(url, MODEL);
+  const ready = await probe.probe();
+  expect(ready.ok).toBe(true);
+  expect(JSON.stringify(ready)).not.toMatch(/s3cret|reviewer/);
+
+  await fake!.close();
+  fake = undefined;
+  const down = await probe.probe();
+  expect(down).toMatchObject({ ok: false, reason: expect.stringMatching(/^ollama: unreachable at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/) });
+  expect(JSON.stringify(down)).not.toMatch(/s3cret|reviewer/);
+});

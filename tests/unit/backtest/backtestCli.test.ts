@@ -75,6 +75,17 @@ describe('--llm ollama', () => {
     expect(second.report!.fills).toEqual(first.report!.fills);
   });
 
+  it('reaches an OLLAMA_HOST with user:pass and reports the host without them', async () => {
+    process.env.OLLAMA_HOST = ollama.url.replace('http://', 'http://reviewer:s3cret-token@');
+    try {
+      const { report, printed } = await tradectl('backtest', '--data', DATA, '--symbols', 'SOL/USDT', '--from', '2023-07-01', '--to', '2023-07-03', '--llm', 'ollama', '--llm-cache', path.join(tmp, 'proxied'));
+      expect(report!.settings.llm.host).toBe(ollama.url);
+      expect(JSON.stringify(report) + printed).not.toMatch(/s3cret|reviewer/);
+    } finally {
+      process.env.OLLAMA_HOST = ollama.url;
+    }
+  });
+
   it('an LLM that rejects everything keeps the portfolio out of the market', async () => {
     ollama.behaviour.respond = () => JSON.stringify({ approve: false, confidence: 0.9, reason: 'no' });
     try {
