@@ -5,14 +5,13 @@
  * runs no activity), so the notify worker asks every PORTFOLIO_GAUGES_MS (default 15 s).
  */
 import type { Client } from '@temporalio/client';
-import { Gauge } from 'prom-client';
-import { registry } from '../activities/metrics';
+import { gauge as registeredGauge } from '../activities/metrics';
 import { portfolioOps } from '../client/tradingClient';
 import type { PortfolioRisk, PortfolioStatus } from '../workflows/messages';
 import { envValue } from '../domain/environment';
 
 const labels = ['portfolio', 'mode'] as const;
-const gauge = (name: string, help: string, extra: string[] = []) => new Gauge({ name, help, labelNames: [...labels, ...extra], registers: [registry] });
+const gauge = (name: string, help: string, extra: string[] = []) => registeredGauge(name, help, [...labels, ...extra]);
 
 export const portfolioGauges = {
   up: gauge('trader_portfolio_up', 'Whether the running portfolio answered its status query at the last look (1) or not (0)'),
