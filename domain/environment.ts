@@ -33,7 +33,8 @@ const port: Parse<number> = (raw, name) => {
   const n = Number(raw);
   return Number.isInteger(n) && n >= 0 && n <= 65_535 ? n : bad(`${name} must be a port number (0-65535), got '${raw}'`);
 };
-const flag: Parse<boolean> = (raw, name) => {
+/** true/1/yes or false/0/no, any case; anything else names the variable. Also the NOTIFY_<CHANNEL>_* flags. */
+export const flag: Parse<boolean> = (raw, name) => {
   if (/^(true|1|yes)$/i.test(raw)) return true;
   if (/^(false|0|no)$/i.test(raw)) return false;
   return bad(`${name} must be true or false, got '${raw}'`);

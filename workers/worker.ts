@@ -110,7 +110,7 @@ async function startOperatorServices(address: string, namespace: string): Promis
 
 function telegramControlFromEnv(client: Client): { stop(): Promise<void> } | undefined {
   const env = channelEnv('telegram', process.env);
-  if (!/^(true|1|yes)$/i.test(env.value('CONTROL') ?? '')) return undefined;
+  if (!env.flag('CONTROL')) return undefined;
   const bot = telegramBot(env);
   if (!bot) throw new Error(`${env.name('CONTROL')}=true needs ${env.name('BOT_TOKEN')}`);
   const allowedChats = (env.value('ALLOWED_CHATS') ?? env.value('CHAT_ID') ?? '').split(',').map((c) => c.trim()).filter(Boolean);

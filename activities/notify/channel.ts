@@ -33,6 +33,8 @@ export interface DeliveryOptions {
 export interface ChannelEnv {
   value(key: string): string | undefined;
   secret(key: string): string | undefined;
+  /** A true/false variable (unset: false); any other value throws naming the variable. */
+  flag(key: string): boolean;
   /** The full variable name, for error messages. */
   name(key: string): string;
 }

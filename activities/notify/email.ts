@@ -4,16 +4,8 @@
  * worth retrying, refused credentials are not.
  */
 import nodemailer, { type Transporter } from 'nodemailer';
-import { DeliveryError, type ChannelDefinition, type ChannelEnv } from './channel';
+import { DeliveryError, type ChannelDefinition } from './channel';
 import { renderText, subject } from './render';
-
-function flag(env: ChannelEnv, key: string): boolean {
-  const v = env.value(key);
-  if (v === undefined || v === '') return false;
-  if (/^(true|1|yes)$/i.test(v)) return true;
-  if (/^(false|0|no)$/i.test(v)) return false;
-  throw new Error(`${env.name(key)} must be true or false, got '${v}'`);
-}
 
 function smtpFailure(err: unknown): DeliveryError {
   const e = err as { responseCode?: number; code?: string; message?: string };
@@ -45,18 +37,19 @@ export const email: ChannelDefinition = {
     const from = env.value('FROM');
     const to = (env.value('TO') ?? '').split(',').map((a) => a.trim()).filter(Boolean);
     if (!from || to.length === 0) throw new Error(`${env.name('FROM')} and ${env.name('TO')} are required with ${env.name('HOST')}`);
-    const secure = flag(env, 'SECURE');
+    const secure = env.flag('SECURE');
     const port = Number(env.value('PORT') ?? (secure ? 465 : 587));
     if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`${env.name('PORT')} is not a port number: '${env.value('PORT')}'`);
     const user = env.value('USER');
     const pass = env.secret('PASSWORD');
+    const requireTLS = env.flag('REQUIRE_TLS');
     const transports = new Map<number, Transporter>();
     // One transport per timeout, so nodemailer's own timers bound every phase of a delivery.
     const transport = (timeoutMs: number) => {
       let t = transports.get(timeoutMs);
       if (!t) {
         t = nodemailer.createTransport({
-          host, port, secure, requireTLS: flag(env, 'REQUIRE_TLS'),
+          host, port, secure, requireTLS,
           ...(user ? { auth: { user, pass } } : {}),
           connectionTimeout: timeoutMs, greetingTimeout: timeoutMs, socketTimeout: timeoutMs,
         });

@@ -18,6 +18,7 @@ import { slack } from './slack';
 import { telegram } from './telegram';
 import { webhook } from './webhook';
 import { failure } from '../../domain/failures';
+import { flag } from '../../domain/environment';
 
 export const CHANNELS: readonly ChannelDefinition[] = [slack, telegram, discord, email, webhook];
 
@@ -25,13 +26,18 @@ type Env = Record<string, string | undefined>;
 
 export function channelEnv(name: string, env: Env): ChannelEnv {
   const full = (key: string) => `NOTIFY_${name.toUpperCase()}_${key}`;
+  const value = (key: string) => {
+    const v = env[full(key)];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
   return {
     name: full,
-    value: (key) => {
-      const v = env[full(key)];
-      return v === undefined || v.trim() === '' ? undefined : v.trim();
-    },
+    value,
     secret: (key) => readSecret(full(key), env),
+    flag: (key) => {
+      const v = value(key);
+      return v !== undefined && flag(v, full(key));
+    },
   };
 }
 

@@ -322,4 +322,13 @@ describe('e-mail over SMTP', () => {
     process.env.NOTIFY_EMAIL_PORT = '1';
     expect((await attempt([halt])).error?.message).toMatch(/email: SMTP: .*(ECONNREFUSED|connect)/);
   });
+
+  it('a flag that is neither true nor false is a configuration error naming it, before anything is sent', async () => {
+    process.env.NOTIFY_EMAIL_REQUIRE_TLS = 'maybe';
+    const before = mails.length;
+    expect((await attempt([halt])).error).toMatchObject({
+      type: 'InvalidConfig', nonRetryable: true, message: "notification channel email: NOTIFY_EMAIL_REQUIRE_TLS must be true or false, got 'maybe'",
+    });
+    expect(mails).toHaveLength(before);
+  });
 });
