@@ -322,7 +322,9 @@ async function resolveOrMarkUnknown(a: Ambiguity, sentAt: number, why: string): 
     return adopt(a.req, resolution.order, a.market, a.target, undefined, true);
   }
   if (resolution.kind === 'not-applied') return undefined;
-  const unknown: OrderResult = { ...unplaced(a.req, 'unknown', `outcome unknown: ${why}; ${resolution.reason}`), placedAt: sentAt };
+  const unknown: OrderResult = {
+    ...unplaced(a.req, 'unknown', `outcome unknown: ${why}; ${resolution.reason}`), placedAt: sentAt, ...(a.exchangeOrderId && { exchangeOrderId: a.exchangeOrderId }),
+  };
   await saveOrder(a.req, unknown, a.target.context);
   const detail = `order ${a.req.clientOrderId} (${a.req.side} ${a.req.quantity} ${a.req.symbol} ${a.req.type}) may have been applied by ${exchange.id} ` +
     `but could not be found: ${why}; ${resolution.reason}. It will not be placed again; ${a.req.symbol} gets no new entry until it is found ` +
@@ -411,7 +413,8 @@ export async function cancelLiveOrder(
     }
     if (stored) {
       // Saved as about to be sent: it may be on the exchange all the same. Resolve before calling it never sent.
-      const settled = await resolveOrMarkUnknown({ req, market, target }, savedAt ?? Date.now(), 'cancelled while its create had no answer');
+      // Its exchange id, when an attempt learned it, says the order exists: without it, its own trades would look explained.
+      const settled = await resolveOrMarkUnknown({ req, market, target, exchangeOrderId: stored.exchangeOrderId }, savedAt ?? Date.now(), 'cancelled while its create had no answer');
       if (settled && !isResting(settled.status)) return settled;
       if (settled) return cancelLiveOrder(req, settled, target, outcome);
     }
