@@ -29,7 +29,7 @@ import { describeError, EXECUTION_FAILURES, mapExchangeFailure, toExecutionFailu
 import { loadCcxt } from '../market/loadCcxt';
 import { DEFAULT_PRICE_BAND } from './exchangeSettings';
 import { cumulativeFill, toOrderStatus, tradesInOrder, tradeToFill, type MarketAssets } from './liveFills';
-import { exchangeClientOrderId, findExchangeOrder, isOurClientId } from './orderLookup';
+import { exchangeClientOrderId, findExchangeOrder, hasOrderId, isOurClientId } from './orderLookup';
 import { exchangeProfile, orderSemantics, triggerParams } from './exchanges';
 import { marketsOutdated, tradableMarket } from './marketMetadata';
 import { prepareOrder, type PreparedOrder } from './orderRules';
@@ -244,9 +244,7 @@ export interface PlaceOptions {
 /** A create answer that is an order at all: an id, and our client id when it carries one. */
 function answersFor(exchange: Exchange, created: Order | undefined, req: OrderRequest): created is Order {
   if (!created || typeof created !== 'object') return false;
-  const id = created.id as unknown;
-  const idOk = (typeof id === 'string' && id !== '' && id !== 'undefined') || (typeof id === 'number' && Number.isFinite(id));
-  return idOk && (created.clientOrderId === undefined || created.clientOrderId === null || isOurClientId(exchange, created.clientOrderId, req.clientOrderId));
+  return hasOrderId(created) && (created.clientOrderId === undefined || created.clientOrderId === null || isOurClientId(exchange, created.clientOrderId, req.clientOrderId));
 }
 
 /** The exchange's words when it refuses a create as under its minimum amount or notional (its profile's pattern). */
