@@ -215,13 +215,24 @@ export async function cancelOrder(input: CancelOrderInput): Promise<OrderUpdate>
   return { order, newFills: unappliedFills(order, Math.min(known, order.fills.length)) };
 }
 
-/** Balances of the account (live: the exchange; paper: initial cash plus the recorded fills), for reconciliation. */
-export async function fetchAccountSnapshot(input: AccountInput): Promise<AccountSnapshot> {
+/**
+ * Reads the account's balances, as often as called: the input is checked and the live connection (environment,
+ * secret files) made once, not on every read of a reconciliation's rechecks.
+ */
+function accountReader(input: AccountInput, connection?: Connection): () => Promise<AccountSnapshot> {
   const mode = checkMode(input.mode);
   if (!Array.isArray(input.symbols) || input.symbols.length === 0) throw invalid('symbols must be a non-empty list');
   input.symbols.forEach(checkSymbol);
-  if (mode === 'live') return liveAccountSnapshot(liveConnection(input.market).exchange, input.symbols);
-  return paperAccountSnapshot(input.portfolioId, input.initialCash, input.symbols, Date.now(), input.cyclePrefix);
+  if (mode === 'live') {
+    const { exchange } = connection ?? liveConnection(input.market);
+    return () => liveAccountSnapshot(exchange, input.symbols);
+  }
+  return () => paperAccountSnapshot(input.portfolioId, input.initialCash, input.symbols, Date.now(), input.cyclePrefix);
+}
+
+/** Balances of the account (live: the exchange; paper: initial cash plus the recorded fills), for reconciliation. */
+export async function fetchAccountSnapshot(input: AccountInput): Promise<AccountSnapshot> {
+  return accountReader(input)();
 }
 
 /**
@@ -238,7 +249,8 @@ export async function reconcileAccount(input: ReconcileAccountInput): Promise<Re
   }
   if (checkMode(input.mode) === 'live') {
     // An exchange's answer can be wrong for a moment: only a plausible snapshot, and only a confirmed drift, is adopted.
-    const live = await reconcileSceptically(input, () => fetchAccountSnapshot(input), liveConnection(input.market).settings.snapshotRecheckMs);
+    const connection = liveConnection(input.market);
+    const live = await reconcileSceptically(input, accountReader(input, connection), connection.settings.snapshotRecheckMs);
     ({ snapshot } = live);
     outcome = live;
   } else {

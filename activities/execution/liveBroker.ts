@@ -29,7 +29,7 @@ import { describeError, EXECUTION_FAILURES, mapExchangeFailure, toExecutionFailu
 import { loadCcxt } from '../market/loadCcxt';
 import { DEFAULT_PRICE_BAND } from './exchangeSettings';
 import { cumulativeFill, toOrderStatus, tradesInOrder, tradeToFill, type MarketAssets } from './liveFills';
-import { exchangeClientOrderId, findExchangeOrder, isOurClientId } from './orderLookup';
+import { exchangeClientOrderId, findExchangeOrder, hasOrderId, isOurClientId } from './orderLookup';
 import { exchangeProfile, orderSemantics, triggerParams } from './exchanges';
 import { marketsOutdated, tradableMarket } from './marketMetadata';
 import { prepareOrder, type PreparedOrder } from './orderRules';
@@ -244,9 +244,7 @@ export interface PlaceOptions {
 /** A create answer that is an order at all: an id, and our client id when it carries one. */
 function answersFor(exchange: Exchange, created: Order | undefined, req: OrderRequest): created is Order {
   if (!created || typeof created !== 'object') return false;
-  const id = created.id as unknown;
-  const idOk = (typeof id === 'string' && id !== '' && id !== 'undefined') || (typeof id === 'number' && Number.isFinite(id));
-  return idOk && (created.clientOrderId === undefined || created.clientOrderId === null || isOurClientId(exchange, created.clientOrderId, req.clientOrderId));
+  return hasOrderId(created) && (created.clientOrderId === undefined || created.clientOrderId === null || isOurClientId(exchange, created.clientOrderId, req.clientOrderId));
 }
 
 /** The exchange's words when it refuses a create as under its minimum amount or notional (its profile's pattern). */
@@ -322,7 +320,9 @@ async function resolveOrMarkUnknown(a: Ambiguity, sentAt: number, why: string): 
     return adopt(a.req, resolution.order, a.market, a.target, undefined, true);
   }
   if (resolution.kind === 'not-applied') return undefined;
-  const unknown: OrderResult = { ...unplaced(a.req, 'unknown', `outcome unknown: ${why}; ${resolution.reason}`), placedAt: sentAt };
+  const unknown: OrderResult = {
+    ...unplaced(a.req, 'unknown', `outcome unknown: ${why}; ${resolution.reason}`), placedAt: sentAt, ...(a.exchangeOrderId && { exchangeOrderId: a.exchangeOrderId }),
+  };
   await saveOrder(a.req, unknown, a.target.context);
   const detail = `order ${a.req.clientOrderId} (${a.req.side} ${a.req.quantity} ${a.req.symbol} ${a.req.type}) may have been applied by ${exchange.id} ` +
     `but could not be found: ${why}; ${resolution.reason}. It will not be placed again; ${a.req.symbol} gets no new entry until it is found ` +
@@ -411,7 +411,8 @@ export async function cancelLiveOrder(
     }
     if (stored) {
       // Saved as about to be sent: it may be on the exchange all the same. Resolve before calling it never sent.
-      const settled = await resolveOrMarkUnknown({ req, market, target }, savedAt ?? Date.now(), 'cancelled while its create had no answer');
+      // Its exchange id, when an attempt learned it, says the order exists: without it, its own trades would look explained.
+      const settled = await resolveOrMarkUnknown({ req, market, target, exchangeOrderId: stored.exchangeOrderId }, savedAt ?? Date.now(), 'cancelled while its create had no answer');
       if (settled && !isResting(settled.status)) return settled;
       if (settled) return cancelLiveOrder(req, settled, target, outcome);
     }

@@ -32,8 +32,25 @@ function isNotFound(err: unknown): boolean {
   return err instanceof loadCcxt().OrderNotFound;
 }
 
-/** The order, or undefined when the exchange has no order with this client id. Other errors propagate. */
+/** Whether an exchange answer carries an order id at all: ccxt turns an empty or wrong-shape answer into an order without one. */
+export function hasOrderId(order: Order | undefined): order is Order {
+  const id = (order as { id?: unknown } | undefined)?.id;
+  return (typeof id === 'string' && id !== '' && id !== 'undefined') || (typeof id === 'number' && Number.isFinite(id));
+}
+
+/**
+ * The order, or undefined when the exchange has no order with this client id. Other errors propagate, and so does
+ * an answer that is no order (a 200 with `{}`): a bad response to look past, neither found nor "not there".
+ */
 export async function findExchangeOrder(exchange: Exchange, target: LookupTarget, now: () => number = Date.now): Promise<Order | undefined> {
+  const found = await lookUp(exchange, target, now);
+  if (found !== undefined && !hasOrderId(found)) {
+    throw new (loadCcxt().BadResponse)(`${exchange.id} answered the lookup of order ${target.clientOrderId} with no order id`);
+  }
+  return found;
+}
+
+async function lookUp(exchange: Exchange, target: LookupTarget, now: () => number): Promise<Order | undefined> {
   const extra = triggerParams(exchange.id, target.type);
   if (target.exchangeOrderId) {
     try {

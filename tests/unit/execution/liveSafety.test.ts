@@ -108,6 +108,15 @@ describe('defect 5: a 200 answer of unexpected shape to an applied create is an 
       expect((await findOrder(req.clientOrderId))?.fills).toHaveLength(1);
     },
   );
+
+  it('a lookup answered with `{}` while the lost create is resolved is no order: looked past, the order found, booked once', async () => {
+    const req = request();
+    // ccxt parses `{}` into an order without an id: adopting it failed the placement for good (-1100 on orderId=undefined).
+    const { result, failures } = await placedOnceThrough(req, faults.lostAnswer('POST', '/api/v3/order'), { method: 'GET', path: '/api/v3/order', nth: 2, kind: 'rewrite', rewrite: () => ({}) });
+    expect(failures).toEqual([]);
+    expect(result).toMatchObject({ status: 'filled', filledQuantity: 0.01, deduplicated: true });
+    expect((await findOrder(req.clientOrderId))?.fills).toHaveLength(1);
+  });
 });
 
 describe('defect 3: one bad market list does not poison the worker', () => {

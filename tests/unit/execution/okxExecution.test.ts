@@ -5,7 +5,7 @@
  * there too: OKX accepts a reused clOrdId once the first order is done.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { placeOrder, pollOrder, reconcileAccount, type PlaceOrderInput } from '../../../activities/execution';
+import { cancelOrder, placeOrder, pollOrder, reconcileAccount, type PlaceOrderInput } from '../../../activities/execution';
 import { connect } from '../../../activities/execution/connector';
 import { findOrder } from '../../../activities/persistence/orderStore';
 import type { OrderRequest } from '../../../domain/types';
@@ -13,7 +13,7 @@ import { faults } from '../../helpers/faultPlan';
 import { clearExchangeEnv, TEST_LOOKUP_WINDOW_MS, withRetries } from '../../helpers/executionEnv';
 import { LIVE_OPT_IN_ENV, LIVE_OPT_IN_VALUE } from '../../../activities/execution/liveBroker';
 import { startOkxEmulator, type OkxEmulator } from '../../helpers/okxEmulator';
-import { exchangeSuite, liveVenue, orderRequests } from './fixtures';
+import { exchangeSuite, failureOf, liveVenue, orderRequests } from './fixtures';
 
 const KEY = 'okx-test-key-4f1d0c9a2b7e';
 const SECRET = 'okx-test-secret-9a8b7c6d5e4f3a2b1c0d';
@@ -129,5 +129,20 @@ it('an acknowledgement of unexpected shape to an applied create is resolved by t
   emu.inject({ method: 'POST', path: CREATE, kind: 'rewrite', rewrite: () => ({ code: '0', msg: '', data: [{}] }) });
   const { result } = await withRetries(() => placeOrder(placing(req)));
   expect(result).toMatchObject({ status: 'filled', filledQuantity: 0.01 });
+  expect(emu.orders()).toHaveLength(1);
+});
+
+it('an acknowledged order its queries do not show, cancelled before a retry, stays unknown: never booked as never sent', async () => {
+  const emu = await okx();
+  const req = request();
+  emu.inject({ method: 'GET', path: '/api/v5/trade/order', nth: 2, kind: 'status', status: 200, body: NOT_FOUND, times: 1_000 });
+  // The create is acknowledged (its ordId saved), its order cannot be fetched: the attempt fails retryably.
+  expect(await failureOf(placeOrder(placing(req)))).toMatchObject({ type: 'OrderLookupInconsistent' });
+  // The workflow cancels instead of retrying: the order filled, so "cancelled before it reached the exchange" would lose its fill.
+  const { order } = await cancelOrder({ ...VENUE, clientOrderId: req.clientOrderId });
+  expect(order.status).toBe('unknown');
+  expect(order.rejectReason).toMatch(/acknowledged it as order \d+/);
+  emu.clearFaults();
+  expect((await pollOrder({ ...VENUE, clientOrderId: req.clientOrderId })).order).toMatchObject({ status: 'filled', filledQuantity: 0.01 });
   expect(emu.orders()).toHaveLength(1);
 });
